@@ -1,0 +1,1 @@
+"""Spark transforms: pure DataFrame -> DataFrame functions and the Spark/Delta session builder."""
