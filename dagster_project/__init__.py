@@ -1,0 +1,1 @@
+"""Dagster wiring of GridWatch: assets per layer, resources, checks, schedules."""

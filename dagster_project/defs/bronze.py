@@ -1,0 +1,5 @@
+"""Bronze layer assets, checks and schedules."""
+
+import dagster as dg
+
+defs = dg.Definitions()

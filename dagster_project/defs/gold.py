@@ -1,0 +1,5 @@
+"""Gold layer assets, checks and schedules."""
+
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,5 @@
+"""Silver layer assets, checks and schedules."""
+
+import dagster as dg
+
+defs = dg.Definitions()

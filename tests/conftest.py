@@ -1,0 +1,34 @@
+"""One Spark session for the whole test run; a temporary data home per test."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The one local Spark session of the run (UI off, two shuffle partitions)."""
+    from spark_jobs.session import build_spark
+
+    session = build_spark(master="local[2]", app_name="gridwatch-tests", shuffle_partitions=2,
+                          extra_conf={"spark.driver.memory": "3g"})
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A fresh data home for one test, with GRIDWATCH_HOME pointing at it."""
+    monkeypatch.setenv("GRIDWATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GRIDWATCH_PII_KEY", "test-key-not-secret")
+    (tmp_path / "home").mkdir()
+    return tmp_path / "home"
