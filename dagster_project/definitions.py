@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs import bronze, delivery, gold, ml, silver
+from dagster_project.defs import bronze, delivery, gold, maintenance, ml, quality, silver
 from dagster_project.resources import default_resources
 
 defs = dg.Definitions.merge(
@@ -13,5 +13,7 @@ defs = dg.Definitions.merge(
     gold.defs,
     ml.defs,
     delivery.defs,
+    quality.defs,
+    maintenance.defs,
     dg.Definitions(resources=default_resources()),
 )

@@ -1,0 +1,5 @@
+"""Quality assets, checks and schedules."""
+
+import dagster as dg
+
+defs = dg.Definitions()
