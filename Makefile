@@ -1,0 +1,63 @@
+# GridWatch: `make run` builds the default city end to end; `make test` runs the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PIP     := $(VENV)/bin/pip
+STAMP   := $(VENV)/.installed
+export GRIDWATCH_HOME ?= $(CURDIR)/data
+export SPARK_LOCAL_IP := 127.0.0.1
+export MLFLOW_DISABLE_TELEMETRY := true
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+export DAGSTER_DISABLE_TELEMETRY := true
+# Java 17 or newer: $JAVA_HOME if it is one, else the first JDK 17+ found on the machine.
+export JAVA_HOME := $(shell bash .ci/find_java.sh 2>/dev/null)
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+
+.PHONY: help check-env install system-deps run demo simulate pipeline test lint up bench clean
+
+help:
+	@echo "make run    - install, simulate Ordos, run the whole pipeline, print a summary"
+	@echo "make test   - install and run the test suite (lint included)"
+	@echo "make up     - Dagster UI, Streamlit app and MLflow UI on 127.0.0.1"
+	@echo "make bench  - throughput benchmark at scale factors 1, 4, 16"
+
+check-env:
+	@bash .ci/check_env.sh
+
+$(STAMP): pyproject.toml | check-env
+	@test -x $(PY) || $$(bash .ci/find_python.sh) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip wheel
+	$(PIP) install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Headless Chromium and its driver for page tests and PDF lists, a CJK font for charts.
+system-deps:
+	@bash .ci/system_deps.sh
+
+run: install
+	$(VENV)/bin/gridwatch demo
+
+simulate: install
+	$(VENV)/bin/gridwatch simulate
+
+pipeline: install
+	$(VENV)/bin/gridwatch pipeline
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install system-deps lint
+	$(VENV)/bin/pytest -q
+
+up: install
+	$(VENV)/bin/gridwatch up
+
+bench: install
+	$(VENV)/bin/gridwatch bench --scale 1,4,16
+
+clean:
+	rm -rf $(GRIDWATCH_HOME)
