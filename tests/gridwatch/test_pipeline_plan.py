@@ -1,0 +1,56 @@
+"""The pipeline runner plans one Dagster run per layer and partitioning, over what has landed."""
+
+from datetime import date
+
+import pytest
+
+from gridwatch.cli import _parse_week, build_parser
+from gridwatch.pipeline import landed_days, monday, plan
+from gridwatch.settings import get_settings
+
+
+def _land(home, source, day):
+    d = home / "landing" / source / f"dt={day}"
+    d.mkdir(parents=True)
+    (d / "x.csv").write_text("a\n")
+
+
+def test_landed_days_cover_all_sources(home):
+    _land(home, "hotline", "2026-11-02")
+    _land(home, "police110", "2026-11-22")
+    (home / "landing" / "reference").mkdir()
+    assert landed_days(get_settings()) == [date(2026, 11, 2), date(2026, 11, 22)]
+
+
+def test_plan_without_landing_says_what_to_run(home):
+    with pytest.raises(RuntimeError, match="gridwatch simulate"):
+        plan(get_settings())
+
+
+def test_plan_orders_layers_and_targets_the_week_after_the_last_full_week(home):
+    _land(home, "hotline", "2026-11-02")
+    _land(home, "hotline", "2026-11-22")  # a Sunday: week 2026-W47 is complete
+    steps = plan(get_settings())
+    layers = [s[0] for s in steps]
+    assert layers == sorted(layers, key=["bronze", "silver", "gold", "ml", "delivery"].index)
+    tags = {t.get("dagster/asset_partition_range_start") for _, _, t in steps if t}
+    assert "2026-11-02" in tags  # daily range starts at the first landed day
+    forecast = [t for layer, _, t in steps if layer in ("ml", "delivery") and t]
+    for t in forecast:
+        assert t["dagster/asset_partition_range_start"] in ("2026-11-23",)  # target week 2026-W48
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2026-W48", date(2026, 11, 23)),
+    ("2026-w01", date(2025, 12, 29)),
+    ("2026-11-26", date(2026, 11, 23)),
+])
+def test_week_arguments(text, expected):
+    assert _parse_week(text) == expected
+    assert monday(expected) == expected
+
+
+def test_cli_knows_the_promised_commands():
+    parser = build_parser()
+    for cmd in ("demo", "simulate", "pipeline", "audit", "backtest", "risk-list", "up", "bench"):
+        assert parser.parse_args([cmd] if cmd != "risk-list" else [cmd, "--week", "2026-W48"]).command == cmd
