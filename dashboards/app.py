@@ -1,0 +1,43 @@
+"""GridWatch analysts' app: the router. Run with `streamlit run dashboards/app.py`."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import access, data
+from dashboards.i18n import LANGS, t
+
+st.set_page_config(page_title="GridWatch", page_icon="🗺️", layout="wide")
+
+if "lang" not in st.session_state:
+    wanted = st.query_params.get("lang", "zh")
+    st.session_state["lang"] = wanted if wanted in LANGS else "zh"
+st.sidebar.radio("语言 / Language", LANGS, key="lang", horizontal=True,
+                 format_func=lambda c: "中文" if c == "zh" else "English")
+
+scope = access.resolve_scope(dict(st.context.headers or {}))
+if scope.denied:
+    import os
+
+    header = os.environ.get("GRIDWATCH_SSO_HEADER", "")
+    st.error(t("no_user", header=header) if scope.denied == "no_user" else t("access_denied", user=scope.user))
+    st.stop()
+st.session_state[data.SCOPE_KEY] = scope.district_code
+st.sidebar.caption(t("user", user=scope.user, scope=t("scope_city") if scope.is_city else scope.district_code))
+
+pages = {
+    t("nav_analysis"): [
+        st.Page("pages/overview.py", title=t("page_overview"), icon="🏙️", url_path="overview", default=True),
+        st.Page("pages/map.py", title=t("page_map"), icon="🗺️", url_path="map"),
+        st.Page("pages/trends.py", title=t("page_trends"), icon="📈", url_path="trends"),
+        st.Page("pages/forecast.py", title=t("page_forecast"), icon="🎯", url_path="forecast"),
+    ],
+    t("nav_delivery"): [
+        st.Page("pages/risk_lists.py", title=t("page_risk"), icon="📋", url_path="risk-lists"),
+        st.Page("pages/assessment.py", title=t("page_kpi"), icon="🏅", url_path="assessment"),
+    ],
+    t("nav_ops"): [
+        st.Page("pages/health.py", title=t("page_health"), icon="🩺", url_path="health"),
+    ],
+}
+st.navigation(pages).run()
