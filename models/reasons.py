@@ -34,6 +34,8 @@ PLACE_KINDS: dict[str, tuple[str, str]] = {
     "old_neighborhood": ("老旧小区", "old neighbourhood"),
     "construction": ("建筑工地", "construction site"),
     "construction_zone": ("建设片区", "construction zone"),
+    "urban_village": ("城中村", "urban village"),
+    "transit_hub": ("交通枢纽", "transit hub"),
     "station": ("车站", "station"),
     "bus_station": ("客运站", "bus station"),
     "park": ("公园", "park"),
@@ -70,7 +72,9 @@ def _count(v: float) -> str:
 
 
 def _num(v: float) -> str:
-    return f"{v:.1f}" if abs(v) < 10 else f"{v:.0f}"
+    if float(v).is_integer() or abs(v) >= 10:
+        return f"{v:.0f}"
+    return f"{v:.1f}"
 
 
 def _weeks_in(name: str, default: int = 4) -> int:
@@ -171,11 +175,17 @@ def _other_type(name: str, v: float, pt: str) -> Sentence | None:
     rest = name.removeprefix("other_")
     t, rest = _own_type(rest, "other")
     zh, en = _type_words(t)
+    if "lag" in rest:
+        return (f"上周本网格{zh} {_count(v)} 起", f"{_count(v)} {en} in this cell last week") if v >= 0.5 else None
     n = _weeks_in(rest)
     total = v * n if "mean" in rest else v
     if total < 0.5:
         return None
-    return f"本网格近期{zh} {_count(total)} 起", f"{_count(total)} {en} in this cell recently"
+    return f"近{n}周本网格{zh} {_count(total)} 起", f"{_count(total)} {en} in this cell in the last {n} weeks"
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _place_kind(kind: str) -> Sentence:
@@ -187,9 +197,9 @@ def _place_dist(name: str, v: float, pt: str) -> Sentence | None:
     if not math.isfinite(v):
         return None
     if v < 50:
-        return f"网格内或紧邻{zh}", f"a {en} in or next to the cell"
+        return f"网格内或紧邻{zh}", f"{_a(en)} in or next to the cell"
     metres = int(round(v / 10.0) * 10)
-    return f"距{zh} {metres} 米", f"{metres} m from a {en}"
+    return f"距{zh} {metres} 米", f"{metres} m from {_a(en)}"
 
 
 def _place_count(name: str, v: float, pt: str) -> Sentence | None:
@@ -209,6 +219,13 @@ def _calendar(name: str, v: float, pt: str) -> Sentence | None:
             else ("本周有法定节假日", "public holiday this week")
     if "makeup" in name or "workday" in name:
         return ("本周有调休工作日", "make-up working day this week") if v > 0 else None
+    if "days_off" in name:
+        return f"本周休息日 {_count(v)} 天", f"{_count(v)} days off this week"
+    if "school_term" in name:
+        return ("中小学学期内", "school term") if v > 0 else ("中小学放假期间", "school holidays")
+    if "spring_festival" in name:
+        return (f"距春节 {_count(v)} 天", f"{_count(v)} days to the Spring Festival") if v >= 0 \
+            else (f"春节后第 {_count(-v)} 天", f"{_count(-v)} days after the Spring Festival")
     if "month" in name:
         return f"{_count(v)}月为高发季节", f"month {_count(v)} is a high season"
     if "week" in name:
@@ -218,15 +235,30 @@ def _calendar(name: str, v: float, pt: str) -> Sentence | None:
     return None
 
 
+def _period(name: str) -> Sentence:
+    """'上周' / 'last week' for lag features, '近4周周均' / 'weekly mean over the last 4 weeks' for rolling means."""
+    m = re.search(r"roll_mean_(\d+)", name)
+    if m:
+        return f"近{m.group(1)}周周均", f"a week on average over the last {m.group(1)} weeks"
+    return "上周", "last week"
+
+
 def _video(name: str, v: float, pt: str) -> Sentence | None:
     if v < 0.5:
         return None
-    return f"视频AI近期识别 {_count(v)} 次", f"{_count(v)} video-AI detections recently"
+    when_zh, when_en = _period(name)
+    where_zh, where_en = ("周边一圈", "ring 1") if "nbr" in name else ("本网格", "this cell")
+    zh = f"{when_zh}{where_zh}" if when_zh == "上周" else f"{where_zh}{when_zh}"
+    return f"{zh}视频AI识别 {_num(v)} 次", f"{_num(v)} video-AI detections in {where_en} {when_en}"
 
 
 def _dust(name: str, v: float, pt: str) -> Sentence | None:
     if "pm25" in name:
         return f"附近PM2.5 {v:.0f} μg/m³", f"PM2.5 nearby {v:.0f} μg/m³"
+    if "exceed_h" in name:
+        when_zh, when_en = _period(name)
+        return (f"{when_zh}附近扬尘超标 {_num(v)} 小时", f"{_num(v)} hours of dust exceedance nearby {when_en}") \
+            if v >= 0.5 else None
     if "exceed" in name or "days" in name or "n_" in name:
         return (f"附近扬尘超标 {_count(v)} 次", f"{_count(v)} dust exceedances nearby") if v >= 0.5 else None
     return f"附近扬尘监测PM10 {v:.0f} μg/m³", f"PM10 nearby {v:.0f} μg/m³"
@@ -235,6 +267,10 @@ def _dust(name: str, v: float, pt: str) -> Sentence | None:
 def _truck(name: str, v: float, pt: str) -> Sentence | None:
     if v < 0.5:
         return None
+    if "dwell" in name:
+        where_zh, where_en = ("周边一圈", "ring 1") if "nbr" in name else ("本网格", "this cell")
+        when_zh, when_en = _period(name)
+        return f"{when_zh}渣土车在{where_zh}停留 {_num(v)} 分钟", f"muck trucks stayed {_num(v)} min in {where_en} {when_en}"
     if "unsealed" in name or "open" in name:
         return f"未密闭渣土车经过 {_count(v)} 次", f"{_count(v)} passes of unsealed muck trucks"
     return f"渣土车近期经过 {_count(v)} 次", f"{_count(v)} muck-truck passes recently"
@@ -243,6 +279,11 @@ def _truck(name: str, v: float, pt: str) -> Sentence | None:
 def _cases(name: str, v: float, pt: str) -> Sentence | None:
     if v < 0.5:
         return None
+    if "open" in name:
+        return f"本网格未结案卷 {_count(v)} 件", f"{_count(v)} open cases in this cell"
+    if "rework" in name:
+        n = _weeks_in(name, 13)
+        return f"近{n}周案卷返工 {_count(v)} 次", f"{_count(v)} case reworks in the last {n} weeks"
     return f"数字城管近期立案 {_count(v)} 件", f"{_count(v)} digital-management cases recently"
 
 
@@ -281,14 +322,12 @@ TIME_PATTERN = re.compile(r"(weekend|night)")
 
 def family(feature: str) -> str:
     """The group a feature belongs to; one sentence per group."""
-    if TIME_PATTERN.search(feature) and not feature.startswith(("cal_", "nbr")):
-        return "time_pattern"
     for prefix, fam, _ in TEMPLATES:
         if feature.startswith(prefix):
             if fam == "place":
                 return "place:" + re.sub(r"^place_(dist|n\d+)_", "", feature)
             return fam
-    return feature
+    return "time_pattern" if TIME_PATTERN.search(feature) else feature
 
 
 def sentence(feature: str, value: float, problem_type: str,
@@ -300,11 +339,11 @@ def sentence(feature: str, value: float, problem_type: str,
         v = float("nan")
     if math.isnan(v):
         return None
-    if TIME_PATTERN.search(feature) and not feature.startswith(("cal_", "nbr")):
-        return _time_pattern(feature, v, problem_type)
     for prefix, _, make in TEMPLATES:
         if feature.startswith(prefix):
             return make(feature, v, problem_type)
+    if TIME_PATTERN.search(feature):
+        return _time_pattern(feature, v, problem_type)
     return generic_sentence(feature, v, catalogue)
 
 
