@@ -1,0 +1,148 @@
+"""The weekly delivery steps on the lakehouse: publish the lists, score last week's, compute 考核, deliver.
+
+Each function reads gold/silver Delta tables through delta-rs, calls the pandas models and writes
+small gold tables; the Dagster assets in dagster_project/defs/delivery.py only call these.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from gridwatch.delivery import store
+from gridwatch.delivery.archive import ListRules, district_folder, publish_week, verify_folder
+from gridwatch.delivery.explain import load_models, make_explainer
+from gridwatch.delivery.hook import DeliveryHook, deliver
+from gridwatch.settings import Settings
+from models.case_kpis import KpiConfig, case_kpis
+from models.list_scoring import running_chart, score_lists
+from models.risk_list import RISK_LIST_COLUMNS, RiskListConfig, build_risk_list, iso_week_label
+
+log = logging.getLogger(__name__)
+
+RISK_LISTS, LIST_SCORES, CASE_KPIS = "risk_lists", "list_scores", "case_kpis"
+
+
+def _gold(settings: Settings, name: str) -> str:
+    return settings.table_path("gold", name)
+
+
+def unit_grid(settings: Settings) -> pd.DataFrame:
+    """silver/unit_grid, or the city profile's grid when silver has not been built."""
+    grid = store.read(settings.table_path("silver", "unit_grid"))
+    if grid is None:
+        from gridwatch.city import unit_grid as city_grid
+
+        grid = city_grid()
+    return grid.assign(district_code=grid["district_code"].astype(str))
+
+
+def tier_rule(config: RiskListConfig) -> str:
+    return (f"P(≥1) ≥ {config.tier_high:g} 高；≥ {config.tier_medium:g} 中；其余 低 / "
+            f"P(≥1) ≥ {config.tier_high:g} high, ≥ {config.tier_medium:g} medium, else low")
+
+
+def _weeks_before(week_start: date, n: int) -> list[str]:
+    return [iso_week_label(week_start - timedelta(weeks=k)) for k in range(1, n + 1)]
+
+
+def _catalogue() -> dict:
+    try:
+        from spark_jobs.gold.catalogue import FEATURE_CATALOGUE
+    except ImportError:
+        return {}
+    return FEATURE_CATALOGUE
+
+
+def publish_risk_lists(settings: Settings, week_start: date, config: RiskListConfig | None = None,
+                       formats: tuple[str, ...] = ("csv", "excel", "html", "pdf"), models: dict | None = None) -> dict:
+    """Build, archive and record the lists of a target week; a published week is verified, never rebuilt."""
+    config = config or RiskListConfig.load()
+    iso = iso_week_label(week_start)
+    rules = ListRules(config.exploration_share, config.unlisted_weight, config.recency_weeks, tier_rule(config))
+    grid = unit_grid(settings)
+    lists = store.read(_gold(settings, RISK_LISTS), filters=[("iso_week", "=", iso)])
+    reasons_source: dict = {}
+    if lists is not None and len(lists):
+        status = "already published"
+    else:
+        forecasts = store.read(_gold(settings, "forecasts"), filters=[("target_iso_week", "=", iso)])
+        if forecasts is None or forecasts.empty:
+            raise ValueError(f"没有 {iso} 的预测，请先运行 forecasts / no forecasts for {iso}: materialize forecasts first")
+        features = store.read(_gold(settings, "features"), filters=[("iso_week", "=", iso)])
+        recent = store.read(_gold(settings, "grid_week"), filters=[("iso_week", "in", _weeks_before(week_start, 4))])
+        past = store.read(_gold(settings, RISK_LISTS),
+                          filters=[("iso_week", "in", _weeks_before(week_start, config.recency_weeks))])
+        types = sorted(forecasts["problem_type"].unique())
+        explain = None
+        if features is not None and len(features):
+            explain = make_explainer(features, models if models is not None else load_models(settings, types),
+                                     _catalogue())
+        lists = build_risk_list(forecasts, grid, recent if recent is not None else pd.DataFrame(), week_start,
+                                config, explain=explain, past_lists=past)
+        reasons_source = dict(getattr(explain, "sources", {})) if explain else {}
+        status = "published"
+    manifests = publish_week(lists, grid, settings.outbox, rules, formats)
+    if status == "published":
+        store.append_once(lists[RISK_LIST_COLUMNS], _gold(settings, RISK_LISTS), "iso_week", iso)
+    return {"iso_week": iso, "status": status, "lists": lists, "manifests": manifests,
+            "reasons_source": reasons_source, "table_version": store.version(_gold(settings, RISK_LISTS))}
+
+
+def verify_published(settings: Settings, week_start: date) -> list[str]:
+    """Folders of a published week whose checksums match their manifest (raises on a mismatch)."""
+    root = settings.outbox / "risk_lists" / iso_week_label(week_start)
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.exists() else []
+    for f in folders:
+        verify_folder(f)
+    return [str(f) for f in folders]
+
+
+def score_published_list(settings: Settings, week_start: date) -> dict:
+    """Score the list published for week_start against that week's incidents; gold/list_scores and a chart."""
+    iso = iso_week_label(week_start)
+    lists = store.read(_gold(settings, RISK_LISTS), filters=[("iso_week", "=", iso)])
+    if lists is None or lists.empty:
+        return {"iso_week": iso, "status": "no list published", "scores": pd.DataFrame()}
+    actual = store.read(_gold(settings, "grid_week"), filters=[("iso_week", "=", iso)])
+    if actual is None:
+        raise ValueError(f"gold/grid_week 不存在 / gold/grid_week missing: build gold before scoring {iso}")
+    scores = score_lists(lists, actual, unit_grid(settings))
+    version = store.replace_week(scores, _gold(settings, LIST_SCORES), "iso_week", iso)
+    history = store.read(_gold(settings, LIST_SCORES))
+    chart = settings.outbox / "risk_lists" / "_scores" / "list_scores_running.png"
+    chart.parent.mkdir(parents=True, exist_ok=True)
+    chart.write_bytes(running_chart(history))
+    return {"iso_week": iso, "status": "scored", "scores": scores, "history": history, "chart": chart,
+            "table_version": version}
+
+
+def compute_case_kpis(settings: Settings, week_start: date, as_of: datetime | None = None,
+                      config: KpiConfig | None = None) -> dict:
+    """考核 of one week from silver/cases_history as known now (or as_of), replacing that week's rows."""
+    iso = iso_week_label(week_start)
+    history = store.read(settings.table_path("silver", "cases_history"))
+    if history is None:
+        raise ValueError("silver/cases_history 不存在 / silver/cases_history missing: build silver first")
+    kpis = case_kpis(history, week_start, as_of=as_of, config=config)
+    version = store.replace_week(kpis, _gold(settings, CASE_KPIS), "iso_week", iso)
+    return {"iso_week": iso, "kpis": kpis, "table_version": version}
+
+
+def deliver_week(settings: Settings, week_start: date, hook: DeliveryHook, sleep=None) -> list[dict]:
+    """Run the delivery hook for every district folder of a published week."""
+    kwargs = {"sleep": sleep} if sleep else {}
+    return [deliver(Path(f), hook, **kwargs) for f in verify_published(settings, week_start)]
+
+
+def now_local() -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+
+
+__all__ = ["publish_risk_lists", "verify_published", "score_published_list", "compute_case_kpis", "deliver_week",
+           "district_folder"]
