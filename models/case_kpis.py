@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -151,7 +151,7 @@ def case_kpis(history: pd.DataFrame, week_start: date, as_of: datetime | None = 
     """gold/case_kpis rows of one week: per district (all departments) and per district and department."""
     config = config or KpiConfig.load()
     week_start = week_start - timedelta(days=week_start.weekday())
-    now = computed_at or datetime.now(timezone.utc)
+    now = computed_at or datetime.now(UTC)
     as_of = as_of or now.astimezone(_tz()).replace(tzinfo=None)
     flags = case_counts(case_states(history, as_of), week_start, config.close_grace_hours)
     counts = list(COUNTS)

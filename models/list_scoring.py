@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -65,7 +65,7 @@ def score_lists(lists: pd.DataFrame, grid_week: pd.DataFrame, grid: pd.DataFrame
     scores["district_hit_rate"] = _ratio(scores["district_hit_cells"], scores["district_cells"])
     scores["lift"] = _ratio(scores["captured_per_cell"], scores["district_per_cell"])
     scores["share_captured"] = _ratio(scores["captured"], scores["district_incidents"])
-    scores["scored_at"] = (scored_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    scores["scored_at"] = (scored_at or datetime.now(UTC)).isoformat(timespec="seconds")
     for col in ("n_listed", "n_hit", "district_cells"):
         scores[col] = scores[col].astype("int64")
     for col in ("captured", "district_incidents"):

@@ -14,7 +14,7 @@ import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -173,7 +173,7 @@ def _select(fc: pd.DataFrame, length: int, n_explore: int, seed: int, listed_lat
     rest = ranked.iloc[len(model):].sort_values("grid_code")
     w = exploration_weights(rest["cell_id"], listed_lately, config)
     drawn = draw_exploration(rest["grid_code"].tolist(), n_explore, seed, w)
-    weight_of = dict(zip(rest["grid_code"], w))
+    weight_of = dict(zip(rest["grid_code"], w, strict=True))
     explore = rest.set_index("grid_code").loc[drawn].reset_index()
     explore = explore.assign(slot=SLOT_EXPLORATION, exploration_weight=[weight_of[g] for g in drawn])
     out = pd.concat([model, explore], ignore_index=True)
@@ -227,7 +227,7 @@ def build_risk_list(forecasts: pd.DataFrame, grid: pd.DataFrame, grid_week: pd.D
     fc = fc.drop(columns=[c for c in ("district_code",) if c in fc]).merge(cells, on="cell_id", how="inner")
     history = recent_counts(grid_week, week_start) if grid_week is not None and len(grid_week) else None
     n_cells = grid.groupby("district_code")["cell_id"].nunique()
-    published = (published_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    published = (published_at or datetime.now(UTC)).isoformat(timespec="seconds")
     parts = []
     for (district, ptype), part in fc.groupby(["district_code", "problem_type"], sort=True):
         length = list_length(int(n_cells[district]), str(district), config)
@@ -244,8 +244,8 @@ def build_risk_list(forecasts: pd.DataFrame, grid: pd.DataFrame, grid_week: pd.D
         out[col] = out[col].fillna(0).astype("int64") if col in out else 0
     out["trend"] = [trend(r) for r in out[HISTORY_COLUMNS].to_numpy()]
     out["tier"] = [tier(p, config) for p in out["p_any"]]
-    out["map_url"] = [map_url(x, y) for x, y in zip(out["lon"], out["lat"])]
-    out["amap_url"] = [amap_url(x, y, g) for x, y, g in zip(out["lon"], out["lat"], out["grid_code"])]
+    out["map_url"] = [map_url(x, y) for x, y in zip(out["lon"], out["lat"], strict=True)]
+    out["amap_url"] = [amap_url(x, y, g) for x, y, g in zip(out["lon"], out["lat"], out["grid_code"], strict=True)]
     out["published_at"] = published
     for col in ("model_name", "model_version", "data_version"):
         out[col] = out[col].astype(str) if col in out else ""

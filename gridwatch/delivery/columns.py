@@ -52,7 +52,7 @@ def display_frame(part: pd.DataFrame) -> pd.DataFrame:
         "tier": part["tier"],
         **{c: part[c].astype(int) for c in ("n_w_minus_4", "n_w_minus_3", "n_w_minus_2", "n_w_minus_1")},
         "trend": part["trend"],
-        **{f"reason_{i}": [reason_text(z, e) for z, e in zip(part[f"reason_{i}_zh"], part[f"reason_{i}_en"])]
+        **{f"reason_{i}": [reason_text(z, e) for z, e in zip(part[f"reason_{i}_zh"], part[f"reason_{i}_en"], strict=True)]
            for i in (1, 2, 3)},
         "lon": part["lon"].astype(float).round(6),
         "lat": part["lat"].astype(float).round(6),

@@ -7,7 +7,7 @@ small gold tables; the Dagster assets in dagster_project/defs/delivery.py only c
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -141,7 +141,7 @@ def deliver_week(settings: Settings, week_start: date, hook: DeliveryHook, sleep
 def now_local() -> datetime:
     from zoneinfo import ZoneInfo
 
-    return datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
 
 
 __all__ = ["publish_risk_lists", "verify_published", "score_published_list", "compute_case_kpis", "deliver_week",

@@ -25,7 +25,7 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 def _near(pixel, colour, tol=40) -> bool:
-    return all(abs(a - b) <= tol for a, b in zip(pixel[:3], colour))
+    return all(abs(a - b) <= tol for a, b in zip(pixel[:3], colour, strict=True))
 
 
 @pytest.fixture(scope="module")

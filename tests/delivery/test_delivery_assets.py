@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from dagster_project.defs.delivery import case_kpis, risk_list, risk_list_archive_intact, risk_list_delivery, risk_list_score
+from dagster_project.defs.delivery import (
+    case_kpis,
+    risk_list,
+    risk_list_archive_intact,
+    risk_list_delivery,
+    risk_list_score,
+)
 from dagster_project.resources import LakehouseResource
 from delivery.test_case_kpis import history as case_history
 from delivery.world import TYPES, forecasts_and_explainer, make_world, train

@@ -7,9 +7,9 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 
+from delivery.world import forecasts_and_explainer, make_world
 from models.list_scoring import pooled_by_week, running_chart, score_lists
 from models.risk_list import RiskListConfig, build_risk_list
-from delivery.world import forecasts_and_explainer, make_world
 
 N_WEEKS = 10
 
@@ -30,7 +30,7 @@ def history():
 def recompute(world, lists) -> dict:
     """Figures by hand: dictionaries and loops over the dense counts, no pandas group-bys."""
     count = {(r.cell_id, r.week_start, r.problem_type): r.incidents for r in world.counts.itertuples()}
-    district_of = dict(zip(world.grid["cell_id"], world.grid["district_code"]))
+    district_of = dict(zip(world.grid["cell_id"], world.grid["district_code"], strict=True))
     cells_in = defaultdict(int)
     for d in district_of.values():
         cells_in[d] += 1

@@ -10,12 +10,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from delivery.world import TYPES, forecasts_and_explainer, make_world
 from gridwatch.delivery.archive import ArchiveMismatch, ListRules, publish_week, verify_folder
 from gridwatch.delivery.columns import HEADERS, sheet_name
 from models.risk_list import (
-    RiskListConfig, build_risk_list, draw_exploration, draw_uniform, exploration_seed, iso_week_label,
+    RiskListConfig,
+    build_risk_list,
+    draw_exploration,
+    draw_uniform,
+    exploration_seed,
+    iso_week_label,
 )
-from delivery.world import TYPES, forecasts_and_explainer, make_world
 
 CONFIG = RiskListConfig.load()
 FORMATS = ("csv", "excel", "html")
@@ -115,6 +120,23 @@ def test_draw_prefers_cells_not_listed_lately():
     assert 0.72 < share < 0.88  # about 4/5 of single draws; a little less without replacement
     assert draw_exploration(cands, 10, 5, weights) == draw_exploration(list(reversed(cands)), 10, 5,
                                                                        list(reversed(weights)))
+
+
+def test_show_risk_list_prints_files_and_top_rows(published, monkeypatch):
+    from gridwatch.delivery import show_risk_list
+    from gridwatch.settings import Settings
+
+    world, week, lists, manifests, _, outbox = published
+    settings = Settings(home=outbox, spark_master="local[1]")
+    monkeypatch.setattr(Settings, "outbox", property(lambda self: self.home))
+    text = show_risk_list(settings, iso_week_label(week), "table")
+    assert all(m["folder"] in text for m in manifests)
+    top = lists.sort_values("rank").groupby(["district_code", "problem_type"]).head(1)
+    assert all(code in text for code in top["grid_code"])
+    assert "康巴什区" in text and "原因一" in text
+    only_excel = show_risk_list(settings, None, "excel")
+    assert ".xlsx" in only_excel and ".html" not in only_excel
+    assert "没有已发布的清单" in show_risk_list(settings, "2020-W01", "table")
 
 
 def test_publishing_is_write_once_and_verified(published):

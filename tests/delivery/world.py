@@ -74,9 +74,9 @@ def make_world(n_weeks: int = 24, seed: int = 7) -> World:
 
 
 def _neighbour_sum(grid: pd.DataFrame, counts: np.ndarray) -> np.ndarray:
-    pos = {(c, r): i for i, (c, r) in enumerate(zip(grid["col"], grid["row"]))}
+    pos = {(c, r): i for i, (c, r) in enumerate(zip(grid["col"], grid["row"], strict=True))}
     out = np.zeros_like(counts)
-    for i, (c, r) in enumerate(zip(grid["col"], grid["row"])):
+    for i, (c, r) in enumerate(zip(grid["col"], grid["row"], strict=True)):
         for dc in (-1, 0, 1):
             for dr in (-1, 0, 1):
                 j = pos.get((c + dc, r + dr))
