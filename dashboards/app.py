@@ -9,11 +9,17 @@ from dashboards.i18n import LANGS, t
 
 st.set_page_config(page_title="GridWatch", page_icon="🗺️", layout="wide")
 
-if "lang" not in st.session_state:
+if "lang" not in st.session_state:  # a plain key, so the choice survives every page and rerun
     wanted = st.query_params.get("lang", "zh")
     st.session_state["lang"] = wanted if wanted in LANGS else "zh"
-st.sidebar.radio("语言 / Language", LANGS, key="lang", horizontal=True,
-                 format_func=lambda c: "中文" if c == "zh" else "English")
+
+
+def _choose_language() -> None:
+    st.session_state["lang"] = st.session_state["lang_switch"]
+
+
+st.sidebar.radio("语言 / Language", LANGS, index=LANGS.index(st.session_state["lang"]), key="lang_switch",
+                 horizontal=True, on_change=_choose_language, format_func={"zh": "中文", "en": "English"}.__getitem__)
 
 scope = access.resolve_scope(dict(st.context.headers or {}))
 if scope.denied:

@@ -131,8 +131,8 @@ def sql(query: str, params: list | None = None, **tables: pa.Table) -> pd.DataFr
 
 
 def fingerprint(*tables: Table) -> tuple:
-    """Versions of the given tables: the cache key that makes new data show up."""
-    return tuple(version(t) for t in tables)
+    """Locations and versions of the given tables: the cache key that makes new data show up."""
+    return tuple((table_path(t), version(t)) for t in tables)
 
 
 def scope_district(requested: str | None = None) -> str | None:
@@ -446,7 +446,9 @@ def risk_list_files(iso_week: str, district_code: str) -> list[Path]:
     folder = get_settings().outbox / "risk_lists" / iso_week / district_code
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in {".csv", ".xlsx", ".html", ".pdf"})
+    order = {".csv": 0, ".xlsx": 1, ".pdf": 2, ".html": 3}
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() in order),
+                  key=lambda p: (order[p.suffix.lower()], p.name))
 
 
 # ---------------------------------------------------------------- data health (city level)

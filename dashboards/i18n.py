@@ -112,6 +112,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "origin": ("预测起点周", "Forecast origin"),
     "value": ("数值", "Value"),
     "list_score": ("风险清单命中情况", "How the risk lists did"),
+    "n_listed": ("清单网格数", "Cells listed"),
+    "n_hit": ("命中网格数", "Cells hit"),
+    "hit_rate": ("命中率", "Hit rate"),
+    "captured_n": ("捕获事件数", "Incidents captured"),
+    "per_cell": ("每格事件", "Per listed cell"),
+    "district_per_cell": ("全区每格事件", "District per cell"),
+    "lift": ("提升倍数", "Lift"),
     # risk lists
     "risk_week": ("清单周", "List week"),
     "downloads": ("下载", "Downloads"),

@@ -13,6 +13,7 @@ import pydeck as pdk
 from dashboards import data
 from dashboards.geo import GCJ02_BASEMAPS, basemap, box_polygon, cell_polygons, map_style
 from dashboards.i18n import bilingual_text, lang, minor_label, t
+from dashboards.riskview import reasons_text
 from dashboards.ui import iso_label
 
 # A browser draws a few thousand polygons instantly; beyond that the payload, not the GPU, is slow.
@@ -40,10 +41,11 @@ def _reasons(week: dt.date, ptype: str, district: str | None, cells: pd.DataFram
         rl = data.risk_lists(district)
     except data.TableUnavailable:
         rl = pd.DataFrame()
-    col = "reasons_en" if lang() == "en" else "reasons_zh"
-    if not rl.empty and {"iso_week", "problem_type", "grid_code", col} <= set(rl.columns):
+    if not rl.empty and {"iso_week", "problem_type", "grid_code"} <= set(rl.columns):
         sub = rl[(rl["iso_week"] == iso_label(week)) & (rl["problem_type"] == ptype)]
-        out = cells["grid_code"].map(sub.drop_duplicates("grid_code").set_index("grid_code")[col]).fillna("")
+        if len(sub):
+            listed = sub.assign(r=reasons_text(sub)).drop_duplicates("grid_code").set_index("grid_code")["r"]
+            out = cells["grid_code"].map(listed).fillna("")
     if measure == "count":
         minors = data.cell_minor_codes(week, ptype, district)
         if not minors.empty:

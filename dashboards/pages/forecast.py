@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import data, riskview, ui
 from dashboards.i18n import fmt_int, fmt_pct, t
 
 st.title(t("page_forecast"))
@@ -54,7 +54,15 @@ with ui.guard():
                 scores = scores[scores["iso_week"] == ui.iso_label(week)]
             if not scores.empty:
                 st.subheader(t("list_score"))
-                st.dataframe(scores, hide_index=True, width="stretch", key="list_scores_table")
+                scores = riskview.display(scores)
+                scores["district"] = scores["district_code"].map(ui.district_names()).fillna(scores["district_code"])
+                ui.show_table(scores, {"district": t("district"), "type": t("problem_type"), "slot_label": t("slot"),
+                                       "n_listed": t("n_listed"), "n_hit": t("n_hit"), "hit_rate": t("hit_rate"),
+                                       "captured": t("captured_n"), "captured_per_cell": t("per_cell"),
+                                       "district_per_cell": t("district_per_cell"), "lift": t("lift")},
+                              {"hit_rate": ui.pct_col(t("hit_rate")), "captured_per_cell": ui.num_col(t("per_cell"), 2),
+                               "district_per_cell": ui.num_col(t("district_per_cell"), 2),
+                               "lift": ui.num_col(t("lift"), 2)}, key="list_scores_table")
 
     st.subheader(t("backtest"))
     with ui.guard():

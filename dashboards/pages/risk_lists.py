@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from dashboards import data, ui
-from dashboards.i18n import TIER_NAMES, lang, pick, t, type_label
+from dashboards import data, riskview, ui
+from dashboards.i18n import t
 
 MIME = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ".html": "text/html", ".pdf": "application/pdf"}
@@ -25,18 +25,13 @@ with ui.guard():
     if rows.empty:
         st.info(t("no_rows"))
     else:
-        rows = rows.assign(
-            type=rows["problem_type"].map(type_label),
-            reasons=rows.get("reasons_en" if lang() == "en" else "reasons_zh", ""),
-            tier_label=rows["tier"].map(lambda v: pick(TIER_NAMES.get(str(v), (str(v), str(v)))))
-            if "tier" in rows else "",
-        )
+        rows = riskview.display(rows)
         if "seed" in rows and rows["seed"].notna().any():
             st.caption(t("seed", seed=rows["seed"].dropna().iloc[0]))
         ui.show_table(rows, {"type": t("problem_type"), "rank": t("rank"), "grid_code": t("cell_code"),
                              "street": t("street"), "community": t("community"), "expected": t("expected"),
                              "p_any": t("p_any"), "tier_label": t("tier"), "last4": t("last4"),
-                             "trend": t("trend"), "reasons": t("reasons"), "slot": t("slot"),
+                             "trend": t("trend"), "reasons": t("reasons"), "slot_label": t("slot"),
                              "lon": t("lon"), "lat": t("lat")},
                       {"expected": ui.num_col(t("expected"), 2), "p_any": ui.pct_col(t("p_any")),
                        "lon": ui.num_col(t("lon"), 5), "lat": ui.num_col(t("lat"), 5)}, key="risk_table")

@@ -8,7 +8,6 @@ at the table level (10 = ten copies of the grid side by side, with their own dis
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,8 @@ from deltalake import write_deltalake
 
 from gridwatch.city import UNIT_GRID_COLUMNS, unit_grid
 from gridwatch.taxonomy import FORECAST_TYPES, PROBLEM_TYPES, minor_codes
+from models.list_scoring import SCORE_COLUMNS
+from models.risk_list import RISK_LIST_COLUMNS
 
 SOURCES = ("hotline", "police110", "video", "cases")
 LEDGER_SOURCES = ("hotline", "police110", "video", "dust", "truck_gps", "cases")
@@ -139,24 +140,49 @@ def _forecasts(grid: pd.DataFrame, gw: pd.DataFrame, targets: list[dt.date]) -> 
 
 
 def _risk_lists(grid: pd.DataFrame, fc: pd.DataFrame, gw: pd.DataFrame, week: dt.date, length: int) -> pd.DataFrame:
+    """Lists in the shape of models.risk_list.RISK_LIST_COLUMNS: top cells by expected, last slot random."""
     sub = fc[fc["target_week_start"] == week].merge(
-        grid[["cell_id", "street_zh", "community_zh", "lon", "lat"]], on="cell_id")
+        grid[["cell_id", "district_zh", "street_zh", "community_zh", "lon", "lat"]], on="cell_id")
     rows = []
     for (district, ptype), part in sub.groupby(["district_code", "problem_type"]):
         top = part.nlargest(length, "expected").reset_index(drop=True)
         for r, row in top.iterrows():
             m = int(50 + r * 10)
-            rows.append({
-                "iso_week": iso_week(week), "district_code": district, "problem_type": ptype, "rank": r + 1,
-                "grid_code": row["grid_code"], "street": row["street_zh"], "community": row["community_zh"],
-                "lon": row["lon"], "lat": row["lat"], "expected": row["expected"], "p_any": row["p_any"],
-                "tier": "高" if r < length // 3 else ("中" if r < 2 * length // 3 else "低"),
-                "last4": json.dumps([int(r % 3), 1, 0, 2]), "trend": "↑" if r % 2 else "→",
-                "reasons_zh": "；".join(z.format(n=12 - r % 5, m=m) for z, _ in REASONS),
-                "reasons_en": "; ".join(e.format(n=12 - r % 5, m=m) for _, e in REASONS),
-                "slot": "exploration" if r == length - 1 else "model", "seed": 20261123,
-            })
-    return pd.DataFrame(rows)
+            out = {
+                "iso_week": iso_week(week), "week_start": week, "district_code": district,
+                "district_zh": row["district_zh"], "problem_type": ptype, "rank": r + 1,
+                "slot": "exploration" if r == length - 1 else "model", "grid_code": row["grid_code"],
+                "cell_id": row["cell_id"], "street_zh": row["street_zh"], "community_zh": row["community_zh"],
+                "lon": row["lon"], "lat": row["lat"], "map_url": f"https://www.openstreetmap.org/?mlat={row['lat']}",
+                "amap_url": "https://uri.amap.com/marker", "expected": row["expected"], "p_any": row["p_any"],
+                "tier": "高" if row["p_any"] >= 0.5 else ("中" if row["p_any"] >= 0.2 else "低"),
+                "n_w_minus_4": r % 3, "n_w_minus_3": 1, "n_w_minus_2": 0, "n_w_minus_1": 2,
+                "trend": "↑" if r % 2 else "→", "reason_features": "lag_1,poi_market,weekend_night",
+                "seed": 20261123, "exploration_weight": 4.0 if r == length - 1 else np.nan,
+                "model_name": row["model_name"], "model_version": row["model_version"],
+                "data_version": row["data_version"], "published_at": "2026-11-30T06:00:00+08:00",
+            }
+            for i, (zh, en) in enumerate(REASONS, start=1):
+                out[f"reason_{i}_zh"] = zh.format(n=12 - r % 5, m=m)
+                out[f"reason_{i}_en"] = en.format(n=12 - r % 5, m=m)
+            rows.append(out)
+    return pd.DataFrame(rows)[RISK_LIST_COLUMNS]
+
+
+def _list_scores(rl: pd.DataFrame, gw: pd.DataFrame) -> pd.DataFrame:
+    """Scores in the shape of models.list_scoring.SCORE_COLUMNS (one row per list and slot)."""
+    hits = rl.merge(gw[["cell_id", "week_start", "problem_type", "incidents"]], how="left",
+                    on=["cell_id", "week_start", "problem_type"]).fillna({"incidents": 0})
+    rows = []
+    for (week, ws, district, ptype), part in hits.groupby(["iso_week", "week_start", "district_code", "problem_type"]):
+        for slot, sp in [("all", part), *part.groupby("slot")]:
+            n, hit, cap = len(sp), int((sp["incidents"] > 0).sum()), float(sp["incidents"].sum())
+            rows.append({"iso_week": week, "week_start": ws, "district_code": district, "problem_type": ptype,
+                         "slot": slot, "n_listed": n, "n_hit": hit, "hit_rate": hit / n, "captured": cap,
+                         "captured_per_cell": cap / n, "district_cells": 100, "district_incidents": 50.0,
+                         "district_per_cell": 0.5, "district_hit_rate": 0.2, "lift": cap / n / 0.5,
+                         "share_captured": cap / 50.0, "scored_at": "2026-12-07T06:00:00+08:00"})
+    return pd.DataFrame(rows)[SCORE_COLUMNS]
 
 
 def _case_kpis(districts: list[str], weeks: list[dt.date], rng: np.random.Generator) -> pd.DataFrame:
@@ -221,7 +247,8 @@ def _outbox(home: Path, rl: pd.DataFrame) -> None:
     for (week, district), part in rl.groupby(["iso_week", "district_code"]):
         folder = home / "outbox" / "risk_lists" / week / district
         folder.mkdir(parents=True, exist_ok=True)
-        part.to_csv(folder / f"risk_list_{week}_{district}.csv", index=False, encoding="utf-8-sig")
+        for ptype, typed in part.groupby("problem_type"):
+            typed.to_csv(folder / f"risk_list_{week}_{district}_{ptype}.csv", index=False, encoding="utf-8-sig")
         (folder / f"risk_list_{week}_{district}.html").write_text(
             f"<html><body><h1>{district} {week}</h1>{part.to_html()}</body></html>", encoding="utf-8")
         part.to_excel(folder / f"risk_list_{week}_{district}.xlsx", index=False)
@@ -260,10 +287,7 @@ def build_lakehouse(home: str | Path, *, grid: pd.DataFrame | None = None, weeks
         _write(home, "gold", "backtest", pd.DataFrame(bt))
         rl = pd.concat([_risk_lists(grid, fc, gw, w, list_length) for w in (LAST_WEEK_START, next_week)])
         _write(home, "gold", "risk_lists", rl)
-        scores = rl[rl["iso_week"] == iso_week(LAST_WEEK_START)].groupby(["iso_week", "district_code", "problem_type"])
-        ls = scores.size().rename("listed_cells").reset_index()
-        ls["hit_rate"] = rng.uniform(0.2, 0.6, len(ls))
-        _write(home, "gold", "list_scores", ls)
+        _write(home, "gold", "list_scores", _list_scores(rl[rl["iso_week"] == iso_week(LAST_WEEK_START)], gw))
         if outbox:
             _outbox(home, rl[rl["iso_week"] == iso_week(next_week)])
     _write(home, "gold", "case_kpis", _case_kpis(districts, week_list[-12:], rng))
