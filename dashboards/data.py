@@ -375,9 +375,9 @@ def _capture(fp: tuple, week_start: dt.date, problem_type: str, district: str | 
     out = {"cells": n, "incidents": total, "curve": pd.DataFrame(), "hr": {}}
     if n == 0:
         return out
-    by_model = np.sort(df.sort_values(["expected", "cell_id"], ascending=[False, True])["actual"].to_numpy())[::-1]
-    model_cum = np.cumsum(df.sort_values(["expected", "cell_id"], ascending=[False, True])["actual"].to_numpy())
-    oracle_cum = np.cumsum(by_model)
+    in_forecast_order = df.sort_values(["expected", "cell_id"], ascending=[False, True])["actual"].to_numpy()
+    model_cum = np.cumsum(in_forecast_order)
+    oracle_cum = np.cumsum(np.sort(in_forecast_order)[::-1])
     k = np.unique(np.clip(np.round(np.geomspace(1, n, 120)).astype(int), 1, n))
     denom = total if total > 0 else 1.0
     out["curve"] = pd.DataFrame({"k": k / n, "model": model_cum[k - 1] / denom, "oracle": oracle_cum[k - 1] / denom,
