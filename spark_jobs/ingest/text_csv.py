@@ -1,0 +1,113 @@
+"""CSV files decoded per file in Python: UTF-8 or GBK (detected per file), BOMs, quoted newlines, stray delimiters."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+_BAD = re.compile("[\udc80-\udcff]")  # bytes the chosen codec could not decode (surrogateescape)
+
+
+@dataclass
+class CsvRecord:
+    """One record: where it starts, its raw text, and its fields or the reason it was rejected."""
+
+    line: int
+    raw: str
+    values: dict[str, str | None] | None
+    reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class ParsedCsv:
+    """A whole file: its encoding, header, records (good and rejected) and fields beyond the contract."""
+
+    encoding: str
+    header: list[str]
+    records: list[CsvRecord] = field(default_factory=list)
+    extra_fields: list[str] = field(default_factory=list)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode a file, choosing UTF-8 or GB18030/GBK by fewer undecodable bytes; those stay as surrogates."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", "surrogateescape"), "utf-8-sig"
+    utf = data.decode("utf-8", "surrogateescape")
+    bad_utf = len(_BAD.findall(utf))
+    if bad_utf == 0:
+        return utf, "utf-8"
+    gbk = data.decode("gb18030", "surrogateescape")
+    return (gbk, "gbk") if len(_BAD.findall(gbk)) < bad_utf else (utf, "utf-8")
+
+
+def printable_raw(text: str) -> str:
+    """Raw record text for storage: line ends trimmed, undecodable bytes shown as \\xNN."""
+    return _BAD.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text.rstrip("\r\n"))
+
+
+def _lines(text: str) -> list[str]:
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def _one_record(lines: list[str], start: int) -> tuple[list[str] | None, int]:
+    """Parse the record starting at lines[start]; return its fields and how many lines it used."""
+    used = 0
+
+    def feed() -> Iterator[str]:
+        nonlocal used
+        for j in range(start, len(lines)):
+            used += 1
+            yield lines[j]
+
+    try:
+        row = next(csv.reader(feed(), strict=True))
+    except (csv.Error, StopIteration):
+        return None, max(used, 1)
+    return row, used
+
+
+def parse_csv(data: bytes, fields: tuple[str, ...], key: tuple[str, ...]) -> ParsedCsv:
+    """Parse a landed CSV file against its contract fields (header names map to fields by name)."""
+    text, encoding = decode_bytes(data)
+    lines = _lines(text)
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i == len(lines):
+        return ParsedCsv(encoding, [])
+    header_row, used = _one_record(lines, i)
+    header = [h.strip().lstrip("\ufeff") for h in (header_row or [])]
+    parsed = ParsedCsv(encoding, header, extra_fields=[h for h in header if h not in fields])
+    drift = not set(key) <= set(header)
+    i += used
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        row, used = _one_record(lines, i)
+        raw = "".join(lines[i:i + used])
+        if (row is None or len(row) != len(header)) and used > 1:
+            # An unclosed quote swallowed the following lines: reject only its first line.
+            row, used, raw = None, 1, lines[i]
+        rec = CsvRecord(i + 1, printable_raw(raw), None)
+        if _BAD.search(raw):
+            rec.reason, rec.detail = "bad_encoding", f"不能按 {encoding} 解码 / not decodable as {encoding}"
+        elif drift:
+            rec.reason, rec.detail = "schema_drift", f"表头缺少主键 {list(key)} / header lacks key {list(key)}"
+        elif row is None or len(row) != len(header):
+            n = "?" if row is None else len(row)
+            rec.reason, rec.detail = "malformed_record", f"列数 {n} ≠ 表头 {len(header)} / {n} fields, header has {len(header)}"
+        else:
+            by_name = dict(zip(header, row))
+            rec.values = {f: by_name.get(f) for f in fields}
+        parsed.records.append(rec)
+        i += used
+    return parsed
