@@ -20,6 +20,9 @@ REASONS: dict[str, str] = {
     "invalid_value": "数值无效或超出范围 / invalid or out-of-range value",
     "unknown_grid_code": "网格编码不存在 / grid code not in the unit grid",
     "invalid_case_version": "案卷版本号无效 / invalid case version",
+    "missing_time": "缺少时间 / missing time",
+    "excluded_by_profile": "按数据配置排除（如重复工单状态） / excluded by the data profile's filter (e.g. duplicate status)",
+    "outside_bounds": "坐标超出数据的合理范围 / coordinates outside the plausible bounds of the data",
     "stale_case_version": "案卷版本早于已存版本且内容冲突 / case version older than the stored one with conflicting content",
 }
 
