@@ -83,15 +83,26 @@ def calibration_by_decile(pred: np.ndarray, y: np.ndarray, bins: int = 10) -> pd
     return out.reset_index()
 
 
+def expected_cumulative_capture(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Expected events captured by the top n cells for every n = 0..N, ties shared fairly."""
+    scores = np.asarray(scores, dtype=float)
+    y = np.asarray(y, dtype=float)
+    order = np.argsort(-scores, kind="stable")
+    s, v = scores[order], y[order]
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    group_mean = np.add.reduceat(v, starts) / np.diff(np.r_[starts, len(s)]) if len(s) else v
+    v = np.repeat(group_mean, np.diff(np.r_[starts, len(s)])) if len(s) else v
+    return np.r_[0.0, np.cumsum(v)]
+
+
 def capture_curve(scores: np.ndarray, y: np.ndarray, max_area: float = 0.20, steps: int = 40,
                   total: float | None = None) -> pd.DataFrame:
     """Hit rate against the share of area flagged, from 0 to max_area (a share, 0.20 = 20%)."""
     areas = np.linspace(0.0, max_area, steps + 1)
     total = float(np.sum(y)) if total is None else float(total)
-    rates = [
-        captured(scores, y, n_flagged(a * 100, len(scores))) / total if total > 0 else float("nan")
-        for a in areas
-    ]
+    cum = expected_cumulative_capture(scores, y)
+    n = [n_flagged(a * 100, len(scores)) for a in areas]
+    rates = cum[n] / total if total > 0 else np.full(len(areas), np.nan)
     return pd.DataFrame({"area": areas, "hit_rate": rates})
 
 
