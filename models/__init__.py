@@ -1,0 +1,1 @@
+"""Forecasting: measures, baselines, LightGBM, backtest, registry, text classifier, risk lists."""
