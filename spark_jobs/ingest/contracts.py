@@ -27,6 +27,7 @@ class SourceContract:
     key: tuple[str, ...]
     reader: str  # "text_csv" (decoded per file), "line_csv" (Spark, bulk), "jsonl", "parquet"
     suffixes: tuple[str, ...]
+    pii_names: tuple[str, ...] = ()  # fields holding a caller's name, masked in quarantined raw text
 
     def bronze_schema(self) -> StructType:
         return StructType([StructField(f, StringType(), True) for f in self.fields] + META_FIELDS)
@@ -44,7 +45,7 @@ SOURCES: dict[str, SourceContract] = {
             ("order_no", "call_time", "channel", "caller_name", "caller_phone", "category_code",
              "category_name", "content", "address", "lon", "lat", "crs", "handling_unit", "deadline",
              "completed_at", "status", "satisfaction"),
-            ("order_no",), "text_csv", (".csv",)),
+            ("order_no",), "text_csv", (".csv",), ("caller_name",)),
         SourceContract(
             "police110",
             ("jjdbh", "bjsj", "bjlbdm", "bjlxdm", "bjxldm", "bjnr", "afdd", "lon", "lat", "crs", "bjdh",

@@ -53,7 +53,7 @@ def read_text_csv(spark: SparkSession, spec: SourceContract, files: Sequence[Lan
     """Small CSV files with quirks (GBK, quoted newlines), decoded and split per file in Python."""
     cols: dict[str, list] = {c: [] for c in [*spec.fields, *PARSED_META]}
     for f in files:
-        parsed = parse_csv(f.path.read_bytes(), spec.fields, spec.key)
+        parsed = parse_csv(f.path.read_bytes(), spec.fields, spec.key, spec.pii_names)
         info[f.batch_id] = FileRead(len(parsed.records), parsed.encoding, parsed.extra_fields)
         for rec in parsed.records:
             values = rec.values or {}

@@ -16,6 +16,7 @@ from spark_jobs.ingest.delta_io import replace_batches
 from spark_jobs.ingest.landing import LandedFile, describe, landed_paths, relative_name
 from spark_jobs.ingest.ledger import FileOutcome, commit_files, read_ledger
 from spark_jobs.ingest.readers import read_files
+from spark_jobs.pii import scrub_text
 from spark_jobs.quarantine import QUARANTINE_COLUMNS, write_quarantine
 from spark_jobs.reasons import REASONS
 
@@ -85,7 +86,7 @@ def _quarantine_rows(rejected: DataFrame, source: str, ingested_at: datetime) ->
     text = F.when(F.col("_detail").isNotNull(), F.concat_ws(": ", text, F.col("_detail"))).otherwise(text)
     return rejected.select(
         F.lit(source).alias("source"), F.col("_batch_id").alias("batch_id"),
-        F.col("_source_file").alias("source_file"), F.col("_line").alias("line"), F.col("_raw").alias("raw"),
+        F.col("_source_file").alias("source_file"), F.col("_line").alias("line"), scrub_text(F.col("_raw")).alias("raw"),
         F.col("_reason").alias("reason_code"), text.alias("reason_text"),
         F.lit(ingested_at).cast("timestamp").alias("quarantined_at"), F.col("_dt").alias("dt"),
     ).select(*QUARANTINE_COLUMNS)

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from spark_jobs.pii import scrub_text_py
+
 _BAD = re.compile("[\udc80-\udcff]")  # bytes the chosen codec could not decode (surrogateescape)
 
 
@@ -74,8 +76,13 @@ def _one_record(lines: list[str], start: int) -> tuple[list[str] | None, int]:
     return row, used
 
 
-def parse_csv(data: bytes, fields: tuple[str, ...], key: tuple[str, ...]) -> ParsedCsv:
-    """Parse a landed CSV file against its contract fields (header names map to fields by name)."""
+def parse_csv(data: bytes, fields: tuple[str, ...], key: tuple[str, ...],
+              pii_names: tuple[str, ...] = ()) -> ParsedCsv:
+    """Parse a landed CSV file against its contract fields (header names map to fields by name).
+
+    Rejected records keep their raw text with phone and ID numbers masked, and the caller's name
+    masked where the record still shows it (quarantine is a silver table: no PII there).
+    """
     text, encoding = decode_bytes(data)
     lines = _lines(text)
     i = 0
@@ -108,6 +115,9 @@ def parse_csv(data: bytes, fields: tuple[str, ...], key: tuple[str, ...]) -> Par
         else:
             by_name = dict(zip(header, row))
             rec.values = {f: by_name.get(f) for f in fields}
+        if rec.reason:
+            names = [row[header.index(n)] for n in pii_names if row and n in header and header.index(n) < len(row)]
+            rec.raw = scrub_text_py(rec.raw, *names)
         parsed.records.append(rec)
         i += used
     return parsed

@@ -1,0 +1,173 @@
+"""Run a suite on a pandas or Spark DataFrame with GX Core 1.x's ephemeral context; plain results out."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from expectations.suites import ERROR, SUITES, WARN, Check
+
+log = logging.getLogger(__name__)
+PANDAS_BELOW = 200_000  # Spark frames smaller than this are validated in pandas (much faster for GX)
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@dataclass
+class ExpectationOutcome:
+    """One expectation's verdict, as shown in Dagster check metadata."""
+
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    observed: Any = None
+    unexpected_count: int | None = None
+    unexpected_sample: list = field(default_factory=list)
+    skipped: bool = False
+    error: str | None = None
+
+
+@dataclass
+class SuiteResult:
+    """A suite's verdict: passes unless an error-level expectation failed; warnings are reported."""
+
+    suite: str
+    rows: int
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failed_errors(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == ERROR]
+
+    @property
+    def failed_warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == WARN]
+
+    @property
+    def success(self) -> bool:
+        return not self.failed_errors
+
+    @property
+    def severity(self) -> str | None:
+        """'error' when an error-level expectation failed, 'warn' when only warnings did, else None."""
+        return ERROR if self.failed_errors else (WARN if self.failed_warnings else None)
+
+    def as_records(self) -> list[dict]:
+        return [asdict(o) for o in self.outcomes]
+
+
+@lru_cache(maxsize=1)
+def _context():
+    import great_expectations as gx
+
+    ctx = gx.get_context(mode="ephemeral")
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except Exception:  # progress bars are cosmetic
+        log.debug("could not switch GX progress bars off")
+    return ctx
+
+
+def _batch(df: Any):
+    ctx = _context()
+    is_pandas = isinstance(df, pd.DataFrame)
+    name = "gridwatch_pandas" if is_pandas else "gridwatch_spark"
+    try:
+        ds = ctx.data_sources.get(name)
+    except (KeyError, ValueError, LookupError):
+        ds = ctx.data_sources.add_pandas(name) if is_pandas else ctx.data_sources.add_spark(name)
+    try:
+        asset = ds.get_asset("frame")
+    except LookupError:
+        asset = ds.add_dataframe_asset("frame")
+    try:
+        bd = asset.get_batch_definition("whole")
+    except (KeyError, LookupError, ValueError):
+        bd = asset.add_batch_definition_whole_dataframe("whole")
+    return bd.get_batch(batch_parameters={"dataframe": df})
+
+
+def _expectation(check: Check):
+    import great_expectations.expectations as gxe
+
+    return getattr(gxe, check.expectation)(**check.kwargs, meta={"severity": check.severity})
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v][:20]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in list(v.items())[:20]}
+    return str(v)
+
+
+def run_suite(df: Any, suite_name: str, checks: list[Check] | None = None,
+              pandas_below: int = PANDAS_BELOW) -> SuiteResult:
+    """Validate a pandas or PySpark DataFrame against a named suite (or the given checks)."""
+    import great_expectations as gx
+
+    checks = list(checks if checks is not None else SUITES[suite_name])
+    is_pandas = isinstance(df, pd.DataFrame)
+    rows = len(df) if is_pandas else df.count()
+    if not is_pandas and rows < pandas_below:
+        df, is_pandas = df.toPandas(), True
+    columns = set(df.columns)
+    skipped = [c for c in checks if c.optional and not set(c.columns) <= columns]
+    active = [c for c in checks if c not in skipped]
+    suite = gx.ExpectationSuite(name=suite_name, expectations=[_expectation(c) for c in active])
+    outcomes = []
+    if active:
+        result = _batch(df).validate(suite)
+        for check, er in zip(active, _in_order(active, result.results)):
+            res = er.result or {}
+            exc = (er.exception_info or {}).get("exception_message") if er.exception_info else None
+            if isinstance(er.exception_info, dict) and not exc:
+                exc = next((v.get("exception_message") for v in er.exception_info.values()
+                            if isinstance(v, dict) and v.get("raised_exception")), None)
+            outcomes.append(ExpectationOutcome(
+                check.expectation, ",".join(check.columns) or None, check.severity, bool(er.success),
+                _jsonable(res.get("observed_value")), res.get("unexpected_count"),
+                _jsonable(res.get("partial_unexpected_list") or [])[:5], error=exc))
+    outcomes += [ExpectationOutcome(c.expectation, ",".join(c.columns), c.severity, True, skipped=True,
+                                    error="column absent; optional expectation skipped") for c in skipped]
+    out = SuiteResult(suite_name, int(rows), outcomes)
+    log.info("suite %s on %d rows: %d failed errors, %d failed warnings", suite_name, rows,
+             len(out.failed_errors), len(out.failed_warnings))
+    return out
+
+
+def _in_order(checks: list[Check], results: list) -> list:
+    """GX returns results in its own order; match them back to the checks by type and kwargs."""
+    remaining = list(results)
+    ordered = []
+    for c in checks:
+        want = c.expectation
+        for er in remaining:
+            cfg = er.expectation_config
+            kw = cfg.kwargs
+            if (type(cfg).__name__ == want or _snake(want) == cfg.type) and all(
+                    kw.get(k) == v for k, v in c.kwargs.items() if k in ("column", "column_list", "column_A",
+                                                                          "regex", "column_set", "value_set")):
+                ordered.append(er)
+                remaining.remove(er)
+                break
+        else:
+            raise RuntimeError(f"no GX result for {want} {c.kwargs}")
+    return ordered
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
