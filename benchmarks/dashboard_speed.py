@@ -64,7 +64,7 @@ def _session():
 
 def _open(at, page: str) -> float:
     t0 = time.perf_counter()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"views/{page}.py").run()
     elapsed = time.perf_counter() - t0
     if at.exception:
         raise RuntimeError(f"{page}: {at.exception[0].value}")

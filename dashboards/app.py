@@ -7,7 +7,7 @@ import streamlit as st
 from dashboards import access, data
 from dashboards.i18n import LANGS, t
 
-st.set_page_config(page_title="GridWatch", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="GridWatch", page_icon=":material/grid_on:", layout="wide")
 
 if "lang" not in st.session_state:  # a plain key, so the choice survives every page and rerun
     wanted = st.query_params.get("lang", "zh")
@@ -33,17 +33,17 @@ st.sidebar.caption(t("user", user=scope.user, scope=t("scope_city") if scope.is_
 
 pages = {
     t("nav_analysis"): [
-        st.Page("pages/overview.py", title=t("page_overview"), icon="🏙️", url_path="overview", default=True),
-        st.Page("pages/map.py", title=t("page_map"), icon="🗺️", url_path="map"),
-        st.Page("pages/trends.py", title=t("page_trends"), icon="📈", url_path="trends"),
-        st.Page("pages/forecast.py", title=t("page_forecast"), icon="🎯", url_path="forecast"),
+        st.Page("views/overview.py", title=t("page_overview"), icon=":material/location_city:", url_path="overview", default=True),
+        st.Page("views/map.py", title=t("page_map"), icon=":material/map:", url_path="map"),
+        st.Page("views/trends.py", title=t("page_trends"), icon=":material/trending_up:", url_path="trends"),
+        st.Page("views/forecast.py", title=t("page_forecast"), icon=":material/target:", url_path="forecast"),
     ],
     t("nav_delivery"): [
-        st.Page("pages/risk_lists.py", title=t("page_risk"), icon="📋", url_path="risk-lists"),
-        st.Page("pages/assessment.py", title=t("page_kpi"), icon="🏅", url_path="assessment"),
+        st.Page("views/risk_lists.py", title=t("page_risk"), icon=":material/checklist:", url_path="risk-lists"),
+        st.Page("views/assessment.py", title=t("page_kpi"), icon=":material/leaderboard:", url_path="assessment"),
     ],
     t("nav_ops"): [
-        st.Page("pages/health.py", title=t("page_health"), icon="🩺", url_path="health"),
+        st.Page("views/health.py", title=t("page_health"), icon=":material/monitor_heart:", url_path="health"),
     ],
 }
 st.navigation(pages).run()

@@ -135,8 +135,19 @@ def fingerprint(*tables: Table) -> tuple:
     return tuple((table_path(t), version(t)) for t in tables)
 
 
+class AccessDenied(Exception):
+    """The request names no known user."""
+
+
 def scope_district(requested: str | None = None) -> str | None:
     """The district a query may cover: the user's own district always wins over a request."""
+    if SCOPE_KEY not in st.session_state:  # the router sets it; resolve here too so no path skips the check
+        from dashboards.access import resolve_scope
+
+        scope = resolve_scope(dict(st.context.headers or {}))
+        if scope.denied:
+            raise AccessDenied(scope.user)
+        st.session_state[SCOPE_KEY] = scope.district_code
     forced = st.session_state.get(SCOPE_KEY)
     return forced if forced else requested
 

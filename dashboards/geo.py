@@ -7,6 +7,8 @@ display only; the stored coordinates stay WGS-84).
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 
 import numpy as np
@@ -77,8 +79,8 @@ def basemap() -> str:
     return name if name in TILE_URLS else "none"
 
 
-def map_style(name: str | None = None) -> dict:
-    """A MapLibre style for the base map: blank offline, or one raster tile source."""
+def style_json(name: str | None = None) -> dict:
+    """The MapLibre style of a base map: blank offline, or one raster tile source."""
     name = name or basemap()
     if name not in TILE_URLS:
         return BLANK_STYLE
@@ -90,6 +92,12 @@ def map_style(name: str | None = None) -> dict:
         "sources": {"base": source},
         "layers": [BLANK_STYLE["layers"][0], {"id": "base", "type": "raster", "source": "base"}],
     }
+
+
+def map_style(name: str | None = None) -> str:
+    """The style as a data: URL, so the browser fetches nothing for it (the app's chart wants a URL string)."""
+    raw = json.dumps(style_json(name), separators=(",", ":")).encode("utf-8")
+    return "data:application/json;base64," + base64.b64encode(raw).decode("ascii")
 
 
 def grid_jacobian(grid: pd.DataFrame) -> tuple[float, np.ndarray]:

@@ -95,8 +95,11 @@ def _view(district: str | None) -> pdk.ViewState:
     if district:
         ds = ds[ds["district_code"] == district]
     lon0, lat0, lon1, lat1 = ds["lon0"].min(), ds["lat0"].min(), ds["lon1"].max(), ds["lat1"].max()
-    span = max(lon1 - lon0, (lat1 - lat0) * 1.3, 0.01)
-    zoom = max(3.0, min(14.0, math.log2(360 * 800 / (256 * span)) - 0.3))
+    # Fit the extent into a ~800 x 560 px map (deck.gl's world is 512 px wide at zoom 0);
+    # latitude spans stretch by 1/cos(lat) in Web Mercator.
+    lat_span = max(lat1 - lat0, 0.005) / math.cos(math.radians((lat0 + lat1) / 2))
+    fit = min(math.log2(800 * 360 / (512 * max(lon1 - lon0, 0.005))), math.log2(560 * 360 / (512 * lat_span)))
+    zoom = max(3.0, min(14.0, fit - 0.2))
     return pdk.ViewState(longitude=(lon0 + lon1) / 2, latitude=(lat0 + lat1) / 2, zoom=zoom, pitch=0)
 
 
@@ -125,6 +128,7 @@ def deck(cells: pd.DataFrame, district: str | None) -> pdk.Deck:
             "reasons": cells["reasons"],
         })
         layers.append(pdk.Layer("PolygonLayer", data=payload, id="cells", get_polygon="polygon", get_fill_color="c",
-                                filled=True, stroked=False, pickable=True, auto_highlight=True))
-    return pdk.Deck(layers=layers, initial_view_state=_view(district), map_provider="mapbox",
+                                get_line_color="c", line_width_min_pixels=1, filled=True, stroked=True,
+                                pickable=True, auto_highlight=True))  # the outline keeps 100 m cells visible zoomed out
+    return pdk.Deck(layers=layers, initial_view_state=_view(district), map_provider=None,
                     map_style=map_style(), tooltip=_tooltip())

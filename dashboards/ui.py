@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
-from dashboards.i18n import district_label, fmt_date, t, type_label
+from dashboards.i18n import district_label, fmt_date, lang, t, type_label
 from gridwatch.taxonomy import FORECAST_TYPES, PROBLEM_TYPES
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,8 @@ def guard() -> Iterator[None]:
     """Turn a missing table or any failure into a bilingual message that says what to run."""
     try:
         yield
+    except data.AccessDenied as exc:
+        st.error(t("access_denied", user=str(exc) or "?"))
     except data.TableUnavailable as exc:
         if exc.error:
             log.warning("table %s unreadable: %s", exc.table, exc.error)
@@ -100,6 +102,11 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], config: dict | None = 
 def chart(c: alt.TopLevelMixin) -> None:
     """An Altair chart with CJK-capable fonts."""
     st.altair_chart(c.configure(font=CJK_FONT).configure_legend(labelLimit=260), width="stretch")
+
+
+def date_axis(title: str) -> alt.Axis:
+    """A time axis labelled 2026年3月 or Mar 2026."""
+    return alt.Axis(title=title, format="%b %Y" if lang() == "en" else "%Y年%-m月", labelOverlap=True)
 
 
 def pct_col(label: str) -> st.column_config.NumberColumn:

@@ -54,7 +54,7 @@ def services(settings: Settings, host: str | None = None, ports: dict[str, int] 
                 f"http://{host}:{ports['dagster']}", {**quiet, "DAGSTER_HOME": str(settings.dagster_home)}),
         Service("app", [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboards" / "app.py"),
                         "--server.address", host, "--server.port", str(ports["app"]), "--server.headless", "true",
-                        "--browser.gatherUsageStats", "false"],
+                        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"],
                 f"http://{host}:{ports['app']}", quiet),
         Service("mlflow", [_bin("mlflow"), "server", "--host", host, "--port", str(ports["mlflow"]), "--workers", "1",
                            "--backend-store-uri", settings.mlflow_tracking_uri,

@@ -55,7 +55,7 @@ def open_page(home: Path, page: str, lang: str = "zh", monkeypatch=None):
     at.query_params["lang"] = lang
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     return at
 
 

@@ -75,7 +75,7 @@ with ui.guard():
             metric = st.selectbox(t("metric"), metrics, index=metrics.index(default), key="fc_metric")
             view = pd.DataFrame(bt[bt["metric"] == metric])
             ui.chart(alt.Chart(view).mark_line(point=True).encode(
-                x=alt.X("origin_week_start:T", title=t("origin")), y=alt.Y("value:Q", title=metric),
+                x=alt.X("origin_week_start:T", axis=ui.date_axis(t("origin"))), y=alt.Y("value:Q", title=metric),
                 color=alt.Color("method:N", title=t("method")),
                 tooltip=[alt.Tooltip("method:N", title=t("method")), alt.Tooltip("origin_week_start:T", title=t("origin")),
                          alt.Tooltip("value:Q", title=t("value"), format=".3f")]).properties(height=280))

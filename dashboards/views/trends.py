@@ -20,7 +20,7 @@ with ui.guard():
 
     st.subheader(t("weekly_series"))
     ui.chart(alt.Chart(shown).mark_line(point=False).encode(
-        x=alt.X("week_start:T", title=t("week")), y=alt.Y("incidents:Q", title=t("incidents")),
+        x=alt.X("week_start:T", axis=ui.date_axis(t("week"))), y=alt.Y("incidents:Q", title=t("incidents")),
         color=alt.Color("type:N", title=t("problem_type")),
         tooltip=[alt.Tooltip("week_start:T", title=t("week")), alt.Tooltip("type:N", title=t("problem_type")),
                  alt.Tooltip("incidents:Q", title=t("incidents"), format=",")]).properties(height=280))
@@ -32,7 +32,7 @@ with ui.guard():
         by_d = by_d.groupby(["week_start", "district_code"], as_index=False)["incidents"].sum()
         by_d["district"] = by_d["district_code"].map(ui.district_names()).fillna(by_d["district_code"])
         ui.chart(alt.Chart(by_d).mark_line().encode(
-            x=alt.X("week_start:T", title=t("week")), y=alt.Y("incidents:Q", title=t("incidents")),
+            x=alt.X("week_start:T", axis=ui.date_axis(t("week"))), y=alt.Y("incidents:Q", title=t("incidents")),
             color=alt.Color("district:N", title=t("district")),
             tooltip=[alt.Tooltip("district:N", title=t("district")),
                      alt.Tooltip("incidents:Q", title=t("incidents"), format=",")]).properties(height=240))
