@@ -153,7 +153,8 @@ def build_features(spark: SparkSession, src: FeatureSources, weeks: Sequence[dat
         age = F.datediff(F.lit(h0), F.col("week_start")) / 7 - 1
         carry = {"carry_sum": F.col("incidents")}
         carry |= {f"carry_ewm{h}": F.col("incidents") * _ratio(0.5 ** (1 / h), age) for h in EWM_HALF_LIVES}
-        parts.append(_series(before.withColumn("week_start", F.lit(h0)), **carry))
+        carried = before.select("cell_id", "problem_type", *[c.alias(n) for n, c in carry.items()])
+        parts.append(_series(carried.withColumn("week_start", F.lit(h0)), **{n: F.col(n) for n in carry}))
         carry_cols = list(carry)
 
     union = parts[0]
