@@ -66,10 +66,10 @@ def scaled_grid(scale: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[UNIT_GRID_COLUMNS]
 
 
-def _write(home: Path, layer: str, name: str, df: pd.DataFrame | pa.Table) -> None:
+def _write(home: Path, layer: str, name: str, df: pd.DataFrame | pa.Table, mode: str = "overwrite") -> None:
     path = home / "lakehouse" / layer / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_deltalake(str(path), df, mode="overwrite")
+    write_deltalake(str(path), df, mode=mode)
 
 
 def _incidents(grid: pd.DataFrame, weeks: list[dt.date], per_week: float, rng: np.random.Generator) -> pd.DataFrame:
@@ -266,7 +266,12 @@ def build_lakehouse(home: str | Path, *, grid: pd.DataFrame | None = None, weeks
     gw = _grid_week(inc)
     next_week = LAST_WEEK_START + dt.timedelta(weeks=1)
     targets = week_list[-forecast_weeks:] + [next_week] if forecast_weeks else []
-    fc = _forecasts(grid, gw, targets) if targets else None
+    fc = None
+    for i, target in enumerate(targets):  # one target week at a time keeps a large city in memory
+        frame = _forecasts(grid, gw, [target])
+        _write(home, "gold", "forecasts", frame, mode="append" if i else "overwrite")
+        if target in (LAST_WEEK_START, next_week):
+            fc = frame if fc is None else pd.concat([fc, frame], ignore_index=True)
     ledger, quarantine, accepted = _ledger_and_quarantine(week_list[-8:], inc, rng)
     _write(home, "silver", "unit_grid", grid[UNIT_GRID_COLUMNS])
     _write(home, "silver", "incidents", inc)
@@ -276,7 +281,6 @@ def build_lakehouse(home: str | Path, *, grid: pd.DataFrame | None = None, weeks
     _write(home, "gold", "grid_week", gw)
     districts = sorted(grid["district_code"].unique())
     if fc is not None:
-        _write(home, "gold", "forecasts", fc)
         bt = []
         for origin in week_list[-30:]:
             for method, lift in (("lightgbm", 1.15), ("last_week", 0.9), ("mean_4w", 1.0), ("long_run_mean", 0.95)):
