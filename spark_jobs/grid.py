@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from gridwatch.city import UNIT_GRID_COLUMNS, City, build_unit_grid, load_city
+from gridwatch.city import UNIT_GRID_COLUMNS, City, load_city, unit_grid
 from spark_jobs.crs import project
 
 # Columns a located row receives from the unit grid.
@@ -15,7 +15,7 @@ CELL_COLUMNS = ["cell_id", "grid_code", "district_code", "street_code", "communi
 def unit_grid_frame(spark: SparkSession, city: City | None = None) -> DataFrame:
     """The unit grid as a small Spark DataFrame (UNIT_GRID_COLUMNS), ready to broadcast."""
     city = city or load_city()
-    pdf = build_unit_grid(city)[UNIT_GRID_COLUMNS]
+    pdf = unit_grid(city.name, city.cell_m)[UNIT_GRID_COLUMNS]
     return spark.createDataFrame(pdf)
 
 

@@ -1,0 +1,74 @@
+"""Bronze -> silver for one source: typed, located, coded, de-duplicated; every rejected row quarantined."""
+
+from __future__ import annotations
+
+import logging
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from gridwatch.city import City, load_city
+from gridwatch.settings import Settings, pseudonym_key
+from spark_jobs.grid import unit_grid_frame
+from spark_jobs.pii import scrub_text
+from spark_jobs.quarantine import to_quarantine
+from spark_jobs.silver.codes import map_codes
+from spark_jobs.silver.duplicates import DUP_OF, DUP_REASON, mark_duplicates, record_hash
+from spark_jobs.silver.locate import LOCATION_REASON, locate
+from spark_jobs.silver.rules import clean_str, first_reason, reason_text_col
+from spark_jobs.silver.sources import checks_for, spec
+from spark_jobs.silver.store import read_other_days
+
+log = logging.getLogger(__name__)
+REASON = "_reason"
+
+
+def batch_days(bronze_df: DataFrame) -> list[str]:
+    """The landing days (dt) a bronze frame covers, as ISO strings."""
+    return sorted(str(r[0]) for r in bronze_df.select("_dt").distinct().collect() if r[0] is not None)
+
+
+def clean_source(spark: SparkSession, bronze_df: DataFrame, source: str, settings: Settings, *,
+                 city: City | None = None, grid: DataFrame | None = None,
+                 existing: DataFrame | None = None, check_existing: bool = True) -> tuple[DataFrame, DataFrame]:
+    """Clean bronze rows of one source into (silver rows, quarantine rows).
+
+    Duplicates are checked within the frame and against silver rows of other landing days (read from the
+    lakehouse unless `existing` is given), so re-running a day reproduces the same split.
+    """
+    s = spec(source)
+    city = city or load_city()
+    raw_fields = sorted(c for c in bronze_df.columns if not c.startswith("_"))
+    raw_text = F.col("_raw") if "_raw" in bronze_df.columns else F.to_json(F.struct(*raw_fields))
+    names = [F.col(n) for n in s.pii_names if n in bronze_df.columns]
+    df = bronze_df.withColumns({"_record_hash": record_hash(raw_fields), "_qraw": scrub_text(raw_text, *names)})
+    df = s.typed(df, pseudonym_key(settings))
+    checks = checks_for(s, F.col("_ingested_at"))
+    if s.located:
+        df = locate(df, grid if grid is not None else unit_grid_frame(spark, city), city, s.crs_col)
+        located_reason = F.col(LOCATION_REASON)
+    else:
+        located_reason = F.lit(None).cast("string")
+    df = df.withColumn(REASON, F.coalesce(first_reason(checks), located_reason, first_reason(s.value_checks())))
+    if s.code_col:
+        df = map_codes(spark, df, source, s.code_col)
+    df = df.persist()
+
+    rejected = df.where(F.col(REASON).isNotNull())
+    accepted = df.where(F.col(REASON).isNull())
+    if existing is None and check_existing:
+        existing = read_other_days(spark, settings.table_path("silver", s.table), batch_days(bronze_df))
+    marked = mark_duplicates(accepted, list(s.key), existing)
+    dups = marked.where(F.col(DUP_REASON).isNotNull())
+
+    meta = {"batch_id": F.col("_batch_id"), "source_file": F.col("_source_file"),
+            "line": F.col("_line").cast("int"), "ingested_at": F.col("_ingested_at"),
+            "dt": F.col("_dt").cast("date"), "record_hash": F.col("_record_hash")}
+    if s.crs_col:
+        meta["crs"] = clean_str(F.col(s.crs_col))
+    clean = marked.where(F.col(DUP_REASON).isNull()).withColumns(meta).select(*s.output_columns())
+
+    q_rejected = to_quarantine(rejected, source, F.col(REASON), reason_text_col(F.col(REASON)), F.col("_qraw"))
+    dup_text = F.concat(reason_text_col(F.col(DUP_REASON)), F.lit(" (kept: "), F.col(DUP_OF), F.lit(")"))
+    q_dups = to_quarantine(dups, source, F.col(DUP_REASON), dup_text, F.col("_qraw"))
+    return clean, q_rejected.unionByName(q_dups)

@@ -1,0 +1,169 @@
+"""Refresh silver tables for some landing days: read bronze/silver, call the transforms, write Delta, count."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from gridwatch.city import City, load_city, unit_grid
+from gridwatch.settings import Settings
+from spark_jobs.cases import case_history, latest_cases
+from spark_jobs.incidents import (
+    REPORT_COLUMNS, REPORT_SOURCES, Classifier, MergeRule, assign_incidents, build_incidents, build_reports,
+    merge_rate, type_reports,
+)
+from spark_jobs.silver.clean import clean_source
+from spark_jobs.silver.sources import spec
+from spark_jobs.silver.store import is_delta, merge_by_key, merge_quarantine, read_other_days, replace_days
+
+log = logging.getLogger(__name__)
+QUARANTINE_TABLE = "quarantine"
+
+
+@dataclass
+class SilverCounts:
+    """What one refresh did, for asset metadata and the reconciliation."""
+
+    rows_in: int = 0
+    rows_out: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    merged_duplicates: int = 0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def as_metadata(self) -> dict:
+        q = {k: v for k, v in self.quarantined.items() if k != "duplicate_record"}
+        return {"rows_in": self.rows_in, "rows_out": self.rows_out, "quarantined": sum(q.values()),
+                "quarantined_by_reason": q, "merged_duplicates": self.merged_duplicates,
+                "reconciled": self.rows_in == self.rows_out + sum(q.values()) + self.merged_duplicates,
+                **self.extra}
+
+
+def unit_grid_df(spark: SparkSession, city: City | None = None) -> DataFrame:
+    """The unit grid as a Spark frame (cached per city in gridwatch.city)."""
+    city = city or load_city()
+    return spark.createDataFrame(unit_grid(city.name, city.cell_m))
+
+
+def write_unit_grid(spark: SparkSession, settings: Settings, city: City | None = None) -> int:
+    """Write silver/unit_grid (overwrite: the grid is configuration, not history)."""
+    df = unit_grid_df(spark, city)
+    df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(
+        settings.table_path("silver", "unit_grid"))
+    return df.count()
+
+
+def read_bronze(spark: SparkSession, settings: Settings, source: str, days: list[str]) -> DataFrame | None:
+    """Bronze rows of a source for some landing days (None when bronze has no table yet)."""
+    path = settings.table_path("bronze", source)
+    if not is_delta(spark, path):
+        return None
+    return spark.read.format("delta").load(path).where(F.col("_dt").cast("string").isin(days))
+
+
+def refresh_source(spark: SparkSession, settings: Settings, source: str, days: list[str],
+                   city: City | None = None) -> SilverCounts:
+    """Clean a source's bronze rows of some days into silver/<table> and silver/quarantine."""
+    city = city or load_city()
+    bronze = read_bronze(spark, settings, source, days)
+    if bronze is None:
+        log.warning("bronze/%s does not exist yet; nothing to clean", source)
+        return SilverCounts()
+    clean, quarantine = clean_source(spark, bronze, source, settings, city=city, grid=unit_grid_df(spark, city))
+    clean, quarantine = clean.persist(), quarantine.persist()
+    table = spec(source).table
+    counts = SilverCounts(rows_in=bronze.count(), rows_out=clean.count())
+    counts.quarantined = {r["reason_code"]: int(r["n"]) for r in
+                          quarantine.groupBy("reason_code").agg(F.count("*").alias("n")).collect()}
+    counts.merged_duplicates = counts.quarantined.get("duplicate_record", 0)
+    if source == "cases":
+        _write_case_tables(spark, settings, clean, days)
+    else:
+        replace_days(spark, clean, settings.table_path("silver", table), days)
+    merge_quarantine(spark, quarantine, settings.table_path("silver", QUARANTINE_TABLE), source, days)
+    clean.unpersist()
+    quarantine.unpersist()
+    log.info("silver/%s %s..%s: %s", table, days[0] if days else "-", days[-1] if days else "-",
+             counts.as_metadata())
+    return counts
+
+
+def _write_case_tables(spark: SparkSession, settings: Settings, clean: DataFrame, days: list[str]) -> None:
+    """SCD2 history over all days (a late version changes an earlier version's valid_to), then latest state."""
+    hist_path = settings.table_path("silver", "cases_history")
+    versions = clean
+    older = read_other_days(spark, hist_path, days)
+    if older is not None:
+        versions = older.select(*clean.columns).unionByName(clean)
+    history = case_history(versions).persist()
+    merge_by_key(spark, history, hist_path, ["case_no", "version"], delete_missing=True, partition_col="dt")
+    merge_by_key(spark, latest_cases(history), settings.table_path("silver", "cases"), ["case_no"],
+                 delete_missing=True)
+    history.unpersist()
+
+
+def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], city: City | None = None,
+                    classifier: Classifier | None = None, rule: MergeRule = MergeRule()) -> SilverCounts:
+    """Reports of some days from the silver sources, typed, each given its incident (existing ids kept)."""
+    city = city or load_city()
+    tables = {}
+    for source in REPORT_SOURCES:
+        path = settings.table_path("silver", spec(source).table)
+        if is_delta(spark, path):
+            df = spark.read.format("delta").load(path)
+            if source == "cases":
+                # A case's report belongs to the day of its first version; keep cases whose first version is here.
+                first_day = df.groupBy("case_no").agg(F.min_by("dt", "version").alias("__first_dt"))
+                df = df.join(first_day, "case_no").where(F.col("__first_dt").cast("string").isin(days))
+                df = df.drop("__first_dt")
+            else:
+                df = df.where(F.col("dt").cast("string").isin(days))
+            tables[source] = df
+    if not tables:
+        return SilverCounts()
+    reports = type_reports(build_reports(tables), classifier)
+    path = settings.table_path("silver", "reports")
+    existing = spark.read.format("delta").load(path) if is_delta(spark, path) else None
+    if existing is not None:
+        known = existing.select("report_id", F.col("incident_id").alias("__known"))
+        reports = reports.drop("incident_id").join(known, "report_id", "left").withColumnRenamed(
+            "__known", "incident_id")
+    reports = reports.persist()
+    fresh = reports.where(F.col("incident_id").isNull())
+    kept = reports.where(F.col("incident_id").isNotNull())
+    if fresh.limit(1).count():
+        others = existing.where(~F.col("dt").cast("string").isin(days)) if existing is not None else None
+        if others is not None:
+            others = others.unionByName(kept.select(*others.columns))
+        else:
+            others = kept
+        fresh = assign_incidents(fresh, others, city.crs, rule)
+    out = kept.unionByName(fresh.select(*kept.columns)).select(*REPORT_COLUMNS).persist()
+    merge_by_key(spark, out, path, ["report_id"], delete_scope_days=days, partition_col="dt")
+    counts = SilverCounts(rows_in=reports.count(), rows_out=out.count())
+    counts.extra = {"new_reports": fresh.count()}
+    reports.unpersist()
+    out.unpersist()
+    return counts
+
+
+def refresh_incidents(spark: SparkSession, settings: Settings) -> SilverCounts:
+    """Incidents from every report (derived, so always complete), MERGEd on incident_id."""
+    rpath = settings.table_path("silver", "reports")
+    if not is_delta(spark, rpath):
+        return SilverCounts()
+    reports = spark.read.format("delta").load(rpath)
+    incidents = build_incidents(reports).persist()
+    merge_by_key(spark, incidents, settings.table_path("silver", "incidents"), ["incident_id"],
+                 delete_missing=True)
+    rate = merge_rate(reports)
+    counts = SilverCounts(rows_in=rate["reports"], rows_out=incidents.count())
+    by_source = {r["first_source"]: int(r["n"]) for r in
+                 incidents.groupBy("first_source").agg(F.count("*").alias("n")).collect()}
+    multi = incidents.where(F.size("sources") > 1).count()
+    counts.extra = {"merge_rate": round(rate["merge_rate"], 4), "multi_source_incidents": multi,
+                    "first_source": by_source}
+    incidents.unpersist()
+    return counts
