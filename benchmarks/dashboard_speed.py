@@ -135,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     for scale in (int(s) for s in args.sizes.split(",")):
         home = build(root, scale)
         res = measure(home, args.repeats)
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
         print(f"\ncity x{scale} — median seconds over {args.repeats} runs (targets: first < {FIRST_RENDER_TARGET_S}, "
-              f"change < {CHANGE_TARGET_S})")
+              f"change < {CHANGE_TARGET_S}); {os.cpu_count()} cores, load average {load}")
         print(f"  {'page':<12} {'cold':>7} {'first':>7} {'change':>7}")
         for page, r in res.items():
             flag = "" if r["first"] < FIRST_RENDER_TARGET_S and r["change"] < CHANGE_TARGET_S else "  ← over target"

@@ -17,6 +17,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import streamlit as st
 from deltalake import DeltaTable
 
@@ -88,28 +90,50 @@ def exists(table: Table) -> bool:
     return version(table) is not None
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _dataset(path: str, ver: int) -> ds.Dataset:
+    return DeltaTable(path, version=ver).to_pyarrow_dataset()
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _arrow(path: str, ver: int, columns: tuple[str, ...]) -> pa.Table:
-    """One version of a table, only the wanted columns that exist, strings dictionary-encoded."""
-    dtab = DeltaTable(path, version=ver)
-    names = [f.name for f in dtab.schema().fields]
-    cols = [c for c in columns if c in names] if columns else names
-    tbl = dtab.to_pyarrow_dataset().to_table(columns=cols)
-    for i, field in enumerate(tbl.schema):
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            tbl = tbl.set_column(i, field.name, pa.compute.dictionary_encode(tbl.column(i)))
+def _arrow(path: str, ver: int, columns: tuple[str, ...], encode: bool) -> pa.Table:
+    """One version of a table, only the wanted columns that exist; strings dictionary-encoded if asked."""
+    dataset = _dataset(path, ver)
+    cols = [c for c in columns if c in dataset.schema.names] if columns else dataset.schema.names
+    tbl = dataset.to_table(columns=cols)
+    if encode:  # repeated codes (district, type) scan faster and weigh less as dictionaries
+        for i, field in enumerate(tbl.schema):
+            if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+                tbl = tbl.set_column(i, field.name, pc.dictionary_encode(tbl.column(i)))
     return tbl
 
 
-def load(table: Table, columns: tuple[str, ...] = ()) -> pa.Table:
-    """A table as Arrow (cached per version); raises TableUnavailable when it cannot be read."""
+def _unavailable(table: Table, exc: Exception) -> TableUnavailable:
+    return TableUnavailable(table.label, f"{type(exc).__name__}: {exc}")
+
+
+def load(table: Table, columns: tuple[str, ...] = (), encode: bool = True) -> pa.Table:
+    """A table held in memory as Arrow (cached per version); raises TableUnavailable when unreadable."""
     ver = version(table)
     if ver is None:
         raise TableUnavailable(table.label)
     try:
-        return _arrow(table_path(table), ver, columns)
+        return _arrow(table_path(table), ver, columns, encode)
     except Exception as exc:
-        raise TableUnavailable(table.label, f"{type(exc).__name__}: {exc}") from exc
+        raise _unavailable(table, exc) from exc
+
+
+def scan(table: Table, columns: tuple[str, ...], where: ds.Expression | None = None) -> pa.Table:
+    """Read only the rows and columns asked for (file statistics skip the rest); for large tables."""
+    ver = version(table)
+    if ver is None:
+        raise TableUnavailable(table.label)
+    try:
+        dataset = _dataset(table_path(table), ver)
+        cols = [c for c in columns if c in dataset.schema.names]
+        return dataset.to_table(columns=cols, filter=where)
+    except Exception as exc:
+        raise _unavailable(table, exc) from exc
 
 
 @st.cache_resource(show_spinner=False)
@@ -164,7 +188,7 @@ GRID_COLS = ("cell_id", "grid_code", "col", "row", "x", "y", "lon", "lat", "dist
 
 @st.cache_data(show_spinner=False)
 def _districts(fp: tuple) -> pd.DataFrame:
-    grid = load(UNIT_GRID, GRID_COLS)
+    grid = load(UNIT_GRID, GRID_COLS, encode=False)
     return sql("""SELECT district_code, any_value(district_zh) AS district_zh, any_value(district_en) AS district_en,
                   min(lon) AS lon0, min(lat) AS lat0, max(lon) AS lon1, max(lat) AS lat1, count(*) AS cells
                   FROM g GROUP BY district_code ORDER BY district_code""", g=grid)
@@ -179,10 +203,7 @@ def districts() -> pd.DataFrame:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _grid_frame(fp: tuple) -> pd.DataFrame:
-    grid = load(UNIT_GRID, GRID_COLS).to_pandas()
-    for c in grid.columns:
-        if isinstance(grid[c].dtype, pd.CategoricalDtype):
-            grid[c] = grid[c].astype(str)
+    grid = load(UNIT_GRID, GRID_COLS, encode=False).to_pandas()
     return grid.set_index("cell_id", drop=False)
 
 
@@ -340,14 +361,13 @@ def cell_minor_codes(week_start: dt.date, problem_type: str, district: str | Non
     return _cell_minor_codes(fingerprint(INCIDENTS), week_start, problem_type, scope_district(district))
 
 
-FC_COLS = ("target_week_start", "cell_id", "district_code", "problem_type", "expected", "p_any",
-           "model_name", "model_version", "data_version")
+FC_COLS = ("cell_id", "expected", "p_any")
 
 
 @st.cache_data(show_spinner=False)
 def _forecast_weeks(fp: tuple) -> list[dt.date]:
-    fc = load(FORECASTS, FC_COLS)
-    return sql("SELECT DISTINCT target_week_start FROM fc ORDER BY 1", fc=fc)["target_week_start"].dt.date.tolist()
+    weeks = pc.unique(scan(FORECASTS, ("target_week_start",)).column("target_week_start"))
+    return sorted(pd.to_datetime(weeks.to_pandas()).dt.date.tolist())
 
 
 def forecast_weeks() -> list[dt.date]:
@@ -355,15 +375,33 @@ def forecast_weeks() -> list[dt.date]:
     return _forecast_weeks(fingerprint(FORECASTS))
 
 
+def _week_forecasts(week_start: dt.date, problem_type: str, district: str | None) -> pd.DataFrame:
+    """All cells' forecasts of one target week and type (a filtered scan, not the whole table)."""
+    where = (ds.field("target_week_start") == pa.scalar(week_start, pa.date32())) & (
+        ds.field("problem_type") == problem_type)
+    fc = scan(FORECASTS, FC_COLS, where).to_pandas()
+    if district:  # by the grid's cells: cheaper than reading a string column of every forecast row
+        fc = fc[np.isin(fc["cell_id"].to_numpy(), district_cells(district))]
+    return fc
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _district_cells(fp: tuple, district: str) -> np.ndarray:
+    g = grid_frame()
+    return g.loc[g["district_code"] == district, "cell_id"].to_numpy()
+
+
+def district_cells(district: str) -> np.ndarray:
+    """Cell ids of one district."""
+    return _district_cells(fingerprint(UNIT_GRID), district)
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def _cell_forecasts(fp: tuple, week_start: dt.date, problem_type: str, district: str | None,
                     top: int | None) -> pd.DataFrame:
-    fc = load(FORECASTS, FC_COLS)
-    where, params = _where_district(district)
-    limit = f"LIMIT {int(top)}" if top else ""
-    return sql(f"""SELECT cell_id, expected, p_any, model_name, model_version, data_version FROM fc
-                   WHERE target_week_start = ? AND problem_type = ? {where}
-                   ORDER BY expected DESC, cell_id {limit}""", [week_start, problem_type] + params, fc=fc)
+    fc = _week_forecasts(week_start, problem_type, district)
+    order = np.lexsort((fc["cell_id"].to_numpy(), -fc["expected"].to_numpy()))
+    return fc.iloc[order[:top] if top else order].reset_index(drop=True)
 
 
 def cell_forecasts(week_start: dt.date, problem_type: str, district: str | None = None,
@@ -374,14 +412,10 @@ def cell_forecasts(week_start: dt.date, problem_type: str, district: str | None 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _capture(fp: tuple, week_start: dt.date, problem_type: str, district: str | None) -> dict:
-    fc = load(FORECASTS, FC_COLS)
-    gw = load(GRID_WEEK, GW_COLS)
-    where, params = _where_district(district, "f.district_code")
-    df = sql(f"""SELECT f.cell_id, f.expected, coalesce(a.incidents, 0) AS actual FROM fc f
-                 LEFT JOIN (SELECT cell_id, sum(incidents) AS incidents FROM gw
-                            WHERE week_start = ? AND problem_type = ? GROUP BY cell_id) a USING (cell_id)
-                 WHERE f.target_week_start = ? AND f.problem_type = ? {where}""",
-             [week_start, problem_type, week_start, problem_type] + params, fc=fc, gw=gw)
+    fc = _week_forecasts(week_start, problem_type, district)[["cell_id", "expected"]]
+    actual = _cell_counts(fp[1:], week_start, problem_type, district)[["cell_id", "incidents"]]
+    df = fc.merge(actual, on="cell_id", how="left").rename(columns={"incidents": "actual"})
+    df["actual"] = df["actual"].fillna(0)
     n, total = len(df), float(df["actual"].sum()) if len(df) else 0.0
     out = {"cells": n, "incidents": total, "curve": pd.DataFrame(), "hr": {}}
     if n == 0:

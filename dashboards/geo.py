@@ -121,7 +121,7 @@ def cell_polygons(lon: np.ndarray, lat: np.ndarray, cell_m: float, jac: np.ndarr
     clat = np.asarray(lat, float)[:, None] + offsets[None, :, 1]
     if shift_gcj02:
         clon, clat = wgs84_to_gcj02(clon, clat)
-    poly = np.round(np.stack([clon, clat], axis=-1), 6)
+    poly = np.round(np.stack([clon, clat], axis=-1), 5)  # 1e-5 degrees is about a metre
     return poly.tolist()
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from dashboards import data
 from dashboards.geo import GCJ02_BASEMAPS, basemap, box_polygon, cell_polygons, map_style
@@ -50,8 +52,10 @@ def _reasons(week: dt.date, ptype: str, district: str | None, cells: pd.DataFram
         minors = data.cell_minor_codes(week, ptype, district)
         if not minors.empty:
             minors = minors.sort_values(["cell_id", "n"], ascending=[True, False])
-            minors["label"] = minors["minor_code"].astype(str).map(minor_label) + " " + minors["n"].astype(str)
-            top = minors.groupby("cell_id")["label"].apply(lambda s: "；".join(s.head(3)))
+            minors = minors[minors.groupby("cell_id").cumcount() < 3]
+            names = {c: minor_label(c) for c in minors["minor_code"].astype(str).unique()}
+            minors["label"] = minors["minor_code"].astype(str).map(names) + " " + minors["n"].astype(str)
+            top = minors.groupby("cell_id")["label"].agg("；".join)
             fallback = cells["cell_id"].map(top).fillna("")
             out = out.where(out != "", fallback)
     return out.map(bilingual_text)
@@ -80,6 +84,13 @@ def map_cells(week: dt.date, ptype: str, measure: str, district: str | None) -> 
     cells["street"] = cells["street_en"] if lang() == "en" else cells["street_zh"]
     cells["reasons"] = _reasons(week, ptype, district, cells, measure) if len(cells) else []
     return cells
+
+
+class CompactDeck(pdk.Deck):
+    """A deck that serialises without indentation and keeps Chinese as UTF-8: a third of the bytes."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
 
 
 def _tooltip() -> dict:
@@ -130,5 +141,5 @@ def deck(cells: pd.DataFrame, district: str | None) -> pdk.Deck:
         layers.append(pdk.Layer("PolygonLayer", data=payload, id="cells", get_polygon="polygon", get_fill_color="c",
                                 get_line_color="c", line_width_min_pixels=1, filled=True, stroked=True,
                                 pickable=True, auto_highlight=True))  # the outline keeps 100 m cells visible zoomed out
-    return pdk.Deck(layers=layers, initial_view_state=_view(district), map_provider=None,
+    return CompactDeck(layers=layers, initial_view_state=_view(district), map_provider=None,
                     map_style=map_style(), tooltip=_tooltip())
