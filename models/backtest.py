@@ -120,7 +120,7 @@ def run_backtest(panels: dict[str, TypePanel], histories: dict[str, CountHistory
             j = hist.week_index(week)
             y_true = hist.matrix[ui, j]
             total = float(hist.matrix[:, j].sum())
-            scored = {name: (m.score(Xw), m.expected(Xw)) for name, m in fitted.items()}
+            scored = {name: m.score_and_expected(Xw) for name, m in fitted.items()}
             for name, pred in baseline_forecasts(hist.matrix[ui, :j], col, row).items():
                 scored[name] = (pred, pred)
             if truth_t is not None and pd.Timestamp(week) in truth_t:

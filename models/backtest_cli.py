@@ -3,40 +3,70 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from gridwatch.settings import get_settings
 from models.backtest import BacktestConfig
 from models.backtest_home import run_backtest_for_home
+from models.lakehouse_io import read_delta
 from models.summary import SUMMARY_METRICS
 
 log = logging.getLogger(__name__)
 
 
-def profile_settings(profile: Path, home: str | None):
-    """Build the open-data lakehouse of a profile (bronze -> silver -> gold) and return its settings."""
-    from gridwatch import opendata  # the open-data runner of the gold layer
+def open_data_home(profile: Path, home: str | None) -> Path:
+    """Where a profile's lakehouse lives: the given home, else <data home>/open_data/<profile name>."""
+    if home:
+        return Path(home)
+    name = yaml.safe_load(Path(profile).read_text(encoding="utf-8")).get("name", Path(profile).stem)
+    return get_settings().home / "open_data" / name
 
-    out = opendata.run_open_data(profile, home=home) if home else opendata.run_open_data(profile)
-    if hasattr(out, "table_path"):
-        return out
-    if hasattr(out, "settings"):
-        return out.settings
-    return get_settings(out)
+
+def build_open_data(profile: Path, home: Path, rebuild: bool = False) -> None:
+    """Run the profile's export through bronze -> silver -> gold (Spark), unless gold/features exists already."""
+    settings = get_settings(home)
+    if not rebuild and (Path(settings.table_path("gold", "features")) / "_delta_log").exists():
+        log.info("reusing the open-data lakehouse in %s", home)
+        return
+    # The one place the models touch Spark: the command hands over a raw export, not a lakehouse.
+    from gridwatch.opendata import run_open_data
+    from spark_jobs.session import build_spark
+
+    spark = build_spark(master=os.environ.get("GRIDWATCH_SPARK_MASTER", "local[2]"), app_name="gridwatch-open-data",
+                        shuffle_partitions=8)
+    try:
+        run_open_data(spark, profile, home)
+    finally:
+        spark.stop()
+
+
+def open_grid_coords(settings) -> pd.DataFrame:
+    """cell_id, col, row of an open-data panel: ids are row * GRID_SPAN + col on the anchored grid."""
+    from gridwatch.opendata import GRID_SPAN
+
+    cells = read_delta(settings.table_path("gold", "features"), ["cell_id"])["cell_id"].drop_duplicates()
+    ids = cells.to_numpy(dtype="int64")
+    return pd.DataFrame({"cell_id": ids, "col": ids % GRID_SPAN, "row": ids // GRID_SPAN})
 
 
 def backtest_command(profile: Path | None = None, home: str | None = None, origins: int = 26,
-                     config: BacktestConfig | None = None) -> dict:
+                     config: BacktestConfig | None = None, rebuild: bool = False) -> dict:
     """Run the backtest on a data home (or on a profile's open data) and return the summary JSON."""
     if profile is not None:
-        settings = profile_settings(Path(profile), home)
-        name = yaml.safe_load(Path(profile).read_text(encoding="utf-8")).get("name", Path(profile).stem)
+        profile = Path(profile)
+        target = open_data_home(profile, home)
+        build_open_data(profile, target, rebuild)
+        settings = get_settings(target)
+        name = yaml.safe_load(profile.read_text(encoding="utf-8")).get("name", profile.stem)
+        result = run_backtest_for_home(settings, origins=origins, config=config, profile=name,
+                                       coords=open_grid_coords(settings))
     else:
         settings = get_settings(home)
-        name = settings.home.name
-    result = run_backtest_for_home(settings, origins=origins, config=config, profile=name)
+        result = run_backtest_for_home(settings, origins=origins, config=config, profile=settings.home.name)
     return result.summary
 
 

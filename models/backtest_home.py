@@ -36,7 +36,8 @@ def neg_rate_for(n_cells: int, train_weeks: int, target_rows: int = 250_000) -> 
     return float(min(1.0, max(0.02, target_rows / max(1, n_cells * train_weeks))))
 
 
-def load_inputs(settings, origins: int, config: BacktestConfig, last_week=None, universe: str = "auto"):
+def load_inputs(settings, origins: int, config: BacktestConfig, last_week=None, universe: str = "auto",
+                coords: pd.DataFrame | None = None):
     """Histories, panels, universe rule, coordinates and truth for a backtest of the last `origins` weeks."""
     outline = panel_outline(settings)
     types = tuple(t for t in FORECAST_TYPES if t in set(outline["problem_type"].unique()))
@@ -66,21 +67,30 @@ def load_inputs(settings, origins: int, config: BacktestConfig, last_week=None, 
     score_from = scored[0] - pd.Timedelta(weeks=config.tune_weeks)
     if universe == "auto":
         universe = "grid" if has_unit_grid(settings) else "history"
-    rule = panel_cells if universe == "grid" else cells_with_history
+    if universe == "grid":
+        rule = panel_cells
+    else:  # cells of the panel with an event before the first scored week (the rule sees no later week)
+        def rule(before):
+            return np.intersect1d(cells_with_history(before), panel_cells)
     rate = neg_rate_for(len(panel_cells), config.train_weeks or len(panel_weeks))
     panels = {t: read_type_panel(settings.table_path("gold", "features"), t, first_needed, score_from, rate)
               for t in types}
     truth = read_truth(settings, types, scored)
-    return histories, panels, rule, cell_coords(settings), truth, scored[-1]
+    return histories, panels, rule, coords if coords is not None else cell_coords(settings), truth, scored[-1]
 
 
 def run_backtest_for_home(settings, origins: int = 26, config: BacktestConfig | None = None, last_week=None,
                           universe: str = "auto", profile: str = "", write: bool = True,
-                          log_mlflow: bool = True, experiment: str = "gridwatch") -> BacktestResult:
-    """Backtest the last `origins` weeks of a data home; write gold/backtest and log an MLflow run."""
+                          log_mlflow: bool = True, experiment: str | None = "gridwatch",
+                          coords: pd.DataFrame | None = None) -> BacktestResult:
+    """Backtest the last `origins` weeks of a data home; write gold/backtest and log an MLflow run.
+
+    experiment None: MLflow is already set up by the caller (Dagster's MLflowResource).
+    """
     config = replace(config or BacktestConfig(), origins=origins)
     versions = delta_versions({k: v for k, v in table_paths(settings).items() if delta_exists(v)})
-    histories, panels, rule, coords, truth, last = load_inputs(settings, origins, config, last_week, universe)
+    histories, panels, rule, coords, truth, last = load_inputs(settings, origins, config, last_week, universe,
+                                                                   coords)
     result = run_backtest(panels, histories, rule, coords, truth, config, last_week=last,
                           profile=profile or settings.home.name)
     if write:
@@ -88,7 +98,8 @@ def run_backtest_for_home(settings, origins: int = 26, config: BacktestConfig | 
         version = write_long_table(weekly, settings.table_path(*BACKTEST_TABLE), "origin_week_start")
         log.info("gold/backtest now at version %d", version)
     if log_mlflow:
-        setup_mlflow(settings, experiment)
+        if experiment is not None:
+            setup_mlflow(settings, experiment)
         params = {"origins": len(result.weekly["origin_week_start"].unique()), "refit_every": config.refit_every,
                   "train_weeks": config.train_weeks, "variants": ",".join(config.variants),
                   "universe": universe, "cells": len(result.universe)}

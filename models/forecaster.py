@@ -91,6 +91,13 @@ class HotspotModel:
             return np.maximum(self.calibrator.predict(s), 0.0)
         return s
 
+    def score_and_expected(self, X: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both at once, predicting only once."""
+        s = self.score(X)
+        if self.calibrator is None:
+            return s, s
+        return s, np.maximum(self.calibrator.predict(s), 0.0)
+
     def feature_importance(self) -> pd.DataFrame:
         """Gain and split importance per feature, largest gain first."""
         return pd.DataFrame({

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -32,12 +34,17 @@ def bootstrap_intervals(weekly: pd.DataFrame, block: int = 4, n_boot: int = 1000
         return pd.DataFrame(columns=["problem_type", "method", "metric", "mean", "lo", "hi"])
     idx = block_bootstrap_indices(len(wide), block, n_boot, seed)
     values = wide.to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         boot = np.nanmean(values[idx], axis=1)  # (n_boot, columns)
     a = (1 - level) / 2
-    lo, hi = np.nanquantile(boot, [a, 1 - a], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a metric that is NaN every week (no events) stays NaN
+        lo, hi = np.nanquantile(boot, [a, 1 - a], axis=0)
     out = pd.DataFrame(list(wide.columns), columns=["problem_type", "method", "metric"])
-    out["mean"] = np.nanmean(values, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out["mean"] = np.nanmean(values, axis=0)
     out["lo"], out["hi"] = lo, hi
     # paired intervals of the model's ratio to each other method, for the ranking metrics
     ratios = []
@@ -46,10 +53,11 @@ def bootstrap_intervals(weekly: pd.DataFrame, block: int = 4, n_boot: int = 1000
         mi = cols.get((ptype, "model", metric))
         if method == "model" or mi is None or metric not in SUMMARY_METRICS:
             continue
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             r = np.nanmean(values[idx][:, :, mi], axis=1) / boot[:, i]
-        ratios.append((ptype, f"model/{method}", metric, out["mean"][mi] / out["mean"][i],
-                       *np.nanquantile(r, [a, 1 - a])))
+            ratios.append((ptype, f"model/{method}", metric, out["mean"][mi] / out["mean"][i],
+                           *np.nanquantile(r, [a, 1 - a])))
     if ratios:
         out = pd.concat([out, pd.DataFrame(ratios, columns=out.columns)], ignore_index=True)
     return out

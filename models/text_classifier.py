@@ -114,9 +114,9 @@ def log_text_classifier(clf: TextClassifier, path: str | Path, params: dict | No
         mlflow.log_params({"ngram_range": "1-3", "analyzer": "char", "classifier": "logistic_regression",
                            **(params or {})})
         mlflow.log_metric("accuracy", float(clf.report.get("accuracy", float("nan"))))
-        for row in clf.per_class().itertuples():
+        for _, row in clf.per_class().iterrows():
             for m in ("precision", "recall", "f1-score"):
-                mlflow.log_metric(f"{row.problem_type}.{m.replace('-score', '')}", float(getattr(row, m.replace("-", "_"))))
+                mlflow.log_metric(f"{row['problem_type']}.{m.replace('-score', '')}", float(row[m]))
         saved = clf.save(path)
         mlflow.log_artifact(str(saved))
         return run.info.run_id

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def capture_plot(capture: pd.DataFrame, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # CJK fonts where installed; without them the Chinese half of a title falls back silently
+    plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "Noto Serif CJK SC", "DejaVu Sans"]
     types = sorted(capture["problem_type"].unique())
     fig, axes = plt.subplots(1, len(types), figsize=(5 * len(types), 4), squeeze=False)
     for ax, ptype in zip(axes[0], types):
@@ -74,8 +77,10 @@ def capture_plot(capture: pd.DataFrame, path: Path) -> Path:
         ax.set_ylabel("hit rate")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # missing glyphs on hosts without CJK fonts
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 

@@ -31,9 +31,9 @@ def evaluate_spec(panel: TypePanel, spec: ModelSpec, fit_week, eval_weeks: list,
     model = fit_model(panel.problem_type, X, y, w, wk, panel.features, spec)
     hr, dev = [], []
     for week in eval_weeks:
-        mu = model.expected(panel.week_rows(week, cells))
+        score, mu = model.score_and_expected(panel.week_rows(week, cells))
         yy = truth_y[pd.Timestamp(week)]
-        hr.append(metrics.hit_rate(model.score(panel.week_rows(week, cells)), yy, 5))
+        hr.append(metrics.hit_rate(score, yy, 5))
         dev.append(metrics.poisson_deviance(yy, mu))
     return {"hr@5": float(np.nanmean(hr)), "deviance": float(np.mean(dev))}
 
