@@ -8,7 +8,9 @@ table level, ten times the incidents), then drives the real app with streamlit's
 medians in seconds:
 - cold: the page's first render after every cache is cleared (a fresh server process);
 - first: the page's first render in a new session (another analyst already opened the app);
-- change: a filter change to a value not seen before (a new week, type or level).
+- change: a filter change to a value not seen before (a new week, type or level);
+- (warm-up): the background read the app starts once per server process, which makes "first" the
+  render an analyst meets after `make up`.
 Targets: first render < 1.5 s, filter change < 0.5 s.
 """
 
@@ -25,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+os.environ["GRIDWATCH_APP_WARMUP"] = "0"  # cold renders are measured cold; the warm-up is timed on its own
 
 APP = str(REPO / "dashboards" / "app.py")
 PAGES = ["overview", "map", "trends", "forecast", "risk_lists", "assessment", "health"]
@@ -107,6 +110,15 @@ def measure(home: Path, repeats: int) -> dict[str, dict[str, float]]:
     """Median seconds per page: cold first render, first render in a new session, filter change."""
     os.environ["GRIDWATCH_HOME"] = str(home)
     results: dict[str, dict[str, float]] = {}
+    from dashboards import data
+
+    warm = []
+    for _ in range(3):
+        _clear_caches()
+        t0 = time.perf_counter()
+        data.warm_up()
+        warm.append(time.perf_counter() - t0)
+    results["(warm-up)"] = {"cold": statistics.median(warm), "first": float("nan"), "change": float("nan")}
     for page in PAGES:
         cold = []
         for _ in range(max(3, repeats // 2)):
@@ -140,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
               f"change < {CHANGE_TARGET_S}); {os.cpu_count()} cores, load average {load}")
         print(f"  {'page':<12} {'cold':>7} {'first':>7} {'change':>7}")
         for page, r in res.items():
-            flag = "" if r["first"] < FIRST_RENDER_TARGET_S and r["change"] < CHANGE_TARGET_S else "  ← over target"
+            over = r["first"] >= FIRST_RENDER_TARGET_S or r["change"] >= CHANGE_TARGET_S
+            flag = "  ← over target" if over else ""
             ok &= not flag
             print(f"  {page:<12} {r['cold']:7.3f} {r['first']:7.3f} {r['change']:7.3f}{flag}", flush=True)
     return 0 if ok else 1

@@ -29,6 +29,7 @@ if scope.denied:
     st.error(t("no_user", header=header) if scope.denied == "no_user" else t("access_denied", user=scope.user))
     st.stop()
 st.session_state[data.SCOPE_KEY] = scope.district_code
+data.start_warm_up()
 st.sidebar.caption(t("user", user=scope.user, scope=t("scope_city") if scope.is_city else scope.district_code))
 
 pages = {

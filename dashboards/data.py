@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def _unavailable(table: Table, exc: Exception) -> TableUnavailable:
     return TableUnavailable(table.label, f"{type(exc).__name__}: {exc}")
 
 
-def load(table: Table, columns: tuple[str, ...] = (), encode: bool = True) -> pa.Table:
+def load(table: Table, columns: tuple[str, ...] = (), encode: bool = False) -> pa.Table:
     """A table held in memory as Arrow (cached per version); raises TableUnavailable when unreadable."""
     ver = version(table)
     if ver is None:
@@ -152,6 +153,42 @@ def sql(query: str, params: list | None = None, **tables: pa.Table) -> pd.DataFr
         return cur.execute(query, params or []).df()
     finally:
         cur.close()
+
+
+WARMUP_ENV = "GRIDWATCH_APP_WARMUP"
+_warm = threading.Event()
+
+
+def warm_up() -> None:
+    """Read the tables every page needs into the shared caches (city level), so first renders are warm."""
+    try:
+        weeks()
+        _districts(fingerprint(UNIT_GRID))
+        grid_frame()
+        newest = weeks()[-1] if weeks() else None
+        if newest:
+            _type_district_counts(fingerprint(GRID_WEEK), (newest, newest - dt.timedelta(weeks=1),
+                                                           newest - dt.timedelta(weeks=52)), None)
+            _weekly_series(fingerprint(GRID_WEEK), None, False)
+        for table, columns in ((INCIDENTS, ("cell_id", "week_start", "problem_type", "minor_code", "district_code")),):
+            if exists(table):
+                load(table, columns)
+        if exists(INCIDENTS):
+            _source_counts_all(fingerprint(INCIDENTS))
+        if exists(FORECASTS):
+            forecast_weeks()
+    except Exception as exc:  # warming is a courtesy; pages report real problems themselves
+        log.info("warm-up stopped early: %s", exc)
+
+
+def start_warm_up() -> None:
+    """Warm the caches once per server process in a background thread (GRIDWATCH_APP_WARMUP=0 turns it off)."""
+    import os
+
+    if _warm.is_set() or os.environ.get(WARMUP_ENV, "1") == "0":
+        return
+    _warm.set()
+    threading.Thread(target=warm_up, name="gridwatch-warm-up", daemon=True).start()
 
 
 def fingerprint(*tables: Table) -> tuple:
@@ -267,7 +304,7 @@ def source_counts(week_start: dt.date, district: str | None = None) -> pd.DataFr
     """How many incidents each source reported in a week (an incident may have several sources)."""
     allc = _source_counts_all(fingerprint(INCIDENTS))
     district = scope_district(district)
-    m = allc["week_start"].dt.date == week_start
+    m = allc["week_start"] == pd.Timestamp(week_start)
     if district:
         m &= allc["district_code"] == district
     return allc[m].groupby("source", as_index=False)["n"].sum().sort_values("n", ascending=False)
@@ -375,7 +412,8 @@ def forecast_weeks() -> list[dt.date]:
     return _forecast_weeks(fingerprint(FORECASTS))
 
 
-def _week_forecasts(week_start: dt.date, problem_type: str, district: str | None) -> pd.DataFrame:
+@st.cache_data(show_spinner=False, max_entries=64)
+def _week_forecasts(fp: tuple, week_start: dt.date, problem_type: str, district: str | None) -> pd.DataFrame:
     """All cells' forecasts of one target week and type (a filtered scan, not the whole table)."""
     where = (ds.field("target_week_start") == pa.scalar(week_start, pa.date32())) & (
         ds.field("problem_type") == problem_type)
@@ -399,7 +437,7 @@ def district_cells(district: str) -> np.ndarray:
 @st.cache_data(show_spinner=False, max_entries=128)
 def _cell_forecasts(fp: tuple, week_start: dt.date, problem_type: str, district: str | None,
                     top: int | None) -> pd.DataFrame:
-    fc = _week_forecasts(week_start, problem_type, district)
+    fc = _week_forecasts(fp, week_start, problem_type, district)
     order = np.lexsort((fc["cell_id"].to_numpy(), -fc["expected"].to_numpy()))
     return fc.iloc[order[:top] if top else order].reset_index(drop=True)
 
@@ -412,7 +450,7 @@ def cell_forecasts(week_start: dt.date, problem_type: str, district: str | None 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _capture(fp: tuple, week_start: dt.date, problem_type: str, district: str | None) -> dict:
-    fc = _week_forecasts(week_start, problem_type, district)[["cell_id", "expected"]]
+    fc = _week_forecasts(fp[:1], week_start, problem_type, district)[["cell_id", "expected"]]
     actual = _cell_counts(fp[1:], week_start, problem_type, district)[["cell_id", "incidents"]]
     df = fc.merge(actual, on="cell_id", how="left").rename(columns={"incidents": "actual"})
     df["actual"] = df["actual"].fillna(0)

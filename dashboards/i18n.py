@@ -37,6 +37,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "No data yet: table {table} has not been built. Run `make run` (or `gridwatch demo`) first."),
     "broken_table": ("表 {table} 无法读取（{error}）。请重新运行 `make run`。",
                      "Table {table} could not be read ({error}). Run `make run` again."),
+    "page_error": ("页面暂时无法显示（{error}）。请运行 `make run` 后刷新；如仍出现，请联系系统管理员。",
+                   "This page cannot be shown right now ({error}). Run `make run` and reload; if it persists, "
+                   "tell the administrator."),
     "no_rows_week": ("{week} 没有事件记录。", "No incidents recorded in {week}."),
     "no_rows": ("所选条件下没有数据。", "No data for this selection."),
     # filters
@@ -159,6 +162,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stale": ("滞后", "stale"),
     "quarantine": ("隔离记录（按原因）", "Quarantined records by reason"),
     "reason": ("原因", "Reason"),
+    "reason_code": ("原因代码", "Reason code"),
     "reconciliation": ("对账状态（落地 = 接受 + 隔离）", "Reconciliation (landed = accepted + quarantined)"),
     "landed": ("落地记录", "Landed"),
     "accepted": ("已接受", "Accepted"),

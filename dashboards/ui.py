@@ -37,7 +37,7 @@ def guard() -> Iterator[None]:
             st.info(t("no_data", table=exc.table), icon="ℹ️")
     except Exception as exc:  # the page must never show a traceback to an analyst
         log.exception("page failed")
-        st.warning(t("broken_table", table="?", error=f"{type(exc).__name__}: {exc}"), icon="⚠️")
+        st.warning(t("page_error", error=type(exc).__name__), icon="⚠️")
 
 
 def iso_label(week_start: dt.date) -> str:

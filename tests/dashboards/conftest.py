@@ -36,6 +36,7 @@ def clean_app_state(monkeypatch):
 
     for name in ACCESS_ENV:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GRIDWATCH_APP_WARMUP", "0")  # tests read tables on the page, not in a background thread
     st.cache_data.clear()
     st.cache_resource.clear()
     yield

@@ -77,3 +77,14 @@ def test_capture_curve_against_hand_counted_week(tmp_path, monkeypatch):
     curve = cap["curve"]
     assert curve["model"].tolist() == pytest.approx([0, 5 / 6, 1, 1])
     assert curve["oracle"].tolist() == pytest.approx([5 / 6, 1, 1, 1])
+
+
+def test_warm_up_fills_the_caches_without_failing_on_an_empty_home(lakehouse_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDWATCH_HOME", str(tmp_path / "nothing"))
+    data.warm_up()  # no tables: returns quietly
+    monkeypatch.setenv("GRIDWATCH_HOME", str(lakehouse_copy))
+    data.warm_up()
+    for part in (lakehouse_copy / "lakehouse" / "gold" / "grid_week").glob("*.parquet"):
+        part.unlink()  # from here on only what the warm-up read into memory can answer
+    assert data.weeks()[-1] == dt.date(2026, 11, 23)
+    assert len(data.weekly_series()) > 0
