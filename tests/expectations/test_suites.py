@@ -1,0 +1,85 @@
+"""GX suites pass good tables and catch broken ones, with the right severity."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from expectations import run_suite
+from expectations.suites import SUITES, Check
+from spark_jobs.ingest.contracts import SOURCES
+from spark_jobs.quarantine import QUARANTINE_COLUMNS
+
+NOW = datetime(2026, 11, 3, 1, 0, tzinfo=UTC)
+
+
+def bronze_frame(n: int = 3) -> pd.DataFrame:
+    spec = SOURCES["video"]
+    rows = []
+    for i in range(n):
+        rec = {f: "x" for f in spec.fields} | {"detection_id": f"V{i}", "detected_at": "2026-11-02 10:00:00"}
+        rec |= {"_source_file": "landing/video/dt=2026-11-02/video_20261102.jsonl", "_line": i + 1,
+                "_raw": "{}", "_ingested_at": NOW, "_batch_id": "video-20261102-0123456789ab",
+                "_dt": date(2026, 11, 2)}
+        rows.append(rec)
+    return pd.DataFrame(rows)[spec.bronze_columns]
+
+
+def quarantine_frame() -> pd.DataFrame:
+    return pd.DataFrame([{"source": "hotline", "batch_id": "b1", "source_file": "f", "line": 2, "raw": "a,b",
+                          "reason_code": "malformed_record", "reason_text": "t", "quarantined_at": NOW,
+                          "dt": date(2026, 11, 2)}])[QUARANTINE_COLUMNS]
+
+
+def test_every_bronze_and_silver_table_has_a_suite():
+    assert {f"bronze_{s}" for s in SOURCES} <= set(SUITES)
+    assert {"silver_quarantine", "silver_reports", "silver_incidents", "silver_cases", "silver_cases_history",
+            "silver_unit_grid", "silver_hotline", "silver_truck_gps"} <= set(SUITES)
+
+
+def test_good_bronze_table_passes():
+    result = run_suite(bronze_frame(), "bronze_video")
+    assert result.success and result.severity is None, result.as_records()
+    assert result.rows == 3 and all(o.success for o in result.outcomes)
+
+
+@pytest.mark.parametrize("breakage,failing", [
+    (lambda df: df.assign(_line=[1, 1, 2]), "ExpectCompoundColumnsToBeUnique"),
+    (lambda df: df.assign(_batch_id=[None, "video-20261102-0123456789ab", "b"]), "ExpectColumnValuesToNotBeNull"),
+    (lambda df: df.assign(_batch_id="hotline-20261102-0123456789ab"), "ExpectColumnValuesToMatchRegex"),
+    (lambda df: df.drop(columns=["_raw"]), "ExpectTableColumnsToMatchSet"),
+])
+def test_broken_bronze_table_fails_with_error(breakage, failing):
+    result = run_suite(breakage(bronze_frame()), "bronze_video")
+    assert not result.success and result.severity == "error"
+    assert failing in {o.expectation for o in result.failed_errors}
+
+
+def test_dirty_raw_values_only_warn():
+    df = bronze_frame(4).assign(detected_at=["昨天", "2026-11-02 10:00:00", None, "x"])
+    result = run_suite(df, "bronze_video")
+    assert result.success and result.severity == "warn"
+    assert [o.expectation for o in result.failed_warnings] == ["ExpectColumnValuesToMatchRegex"]
+    bad = result.failed_warnings[0]
+    assert bad.unexpected_count == 2
+
+
+def test_quarantine_suite_catches_unknown_reason_and_phone_numbers():
+    assert run_suite(quarantine_frame(), "silver_quarantine").success
+    broken = quarantine_frame().assign(reason_code="lost_somewhere", raw="张伟,13912345678")
+    failed = {o.expectation for o in run_suite(broken, "silver_quarantine").failed_errors}
+    assert failed == {"ExpectColumnValuesToBeInSet", "ExpectColumnValuesToNotMatchRegex"}
+
+
+def test_spark_frame_is_validated_too(spark):
+    sdf = spark.createDataFrame(bronze_frame().assign(_line=[1, 1, 2]))
+    result = run_suite(sdf, "bronze_video", pandas_below=0)  # force GX's Spark engine
+    assert {o.expectation for o in result.failed_errors} == {"ExpectCompoundColumnsToBeUnique"}
+
+
+def test_optional_checks_are_skipped_when_the_column_is_absent():
+    checks = [Check("ExpectColumnValuesToNotBeNull", {"column": "cell_id"}, optional=True)]
+    result = run_suite(pd.DataFrame({"a": [1]}), "adhoc", checks)
+    assert result.success and result.outcomes[0].skipped
