@@ -9,7 +9,9 @@ never receive another district's rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,7 @@ import pyarrow.dataset as ds
 import streamlit as st
 from deltalake import DeltaTable
 
-from gridwatch.settings import get_settings
+from gridwatch.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +65,18 @@ LIST_SCORES = Table("gold", "list_scores")
 CASE_KPIS = Table("gold", "case_kpis")
 
 
-def data_home() -> Path:
-    return get_settings().home
+@functools.lru_cache(maxsize=8)
+def _settings(home: str | None, lakehouse: str | None) -> Settings:
+    return get_settings(home)
+
+
+def settings() -> Settings:
+    """The data home's settings (cached per GRIDWATCH_HOME / GRIDWATCH_LAKEHOUSE)."""
+    return _settings(os.environ.get("GRIDWATCH_HOME"), os.environ.get("GRIDWATCH_LAKEHOUSE"))
 
 
 def table_path(table: Table) -> str:
-    return get_settings().table_path(table.layer, table.name)
+    return settings().table_path(table.layer, table.name)
 
 
 @st.cache_data(ttl=VERSION_TTL_S, show_spinner=False)
@@ -183,8 +191,6 @@ def warm_up() -> None:
 
 def start_warm_up() -> None:
     """Warm the caches once per server process in a background thread (GRIDWATCH_APP_WARMUP=0 turns it off)."""
-    import os
-
     if _warm.is_set() or os.environ.get(WARMUP_ENV, "1") == "0":
         return
     _warm.set()
@@ -526,7 +532,7 @@ def risk_list_files(iso_week: str, district_code: str) -> list[Path]:
     own = scope_district()
     if own and district_code != own:
         return []
-    folder = get_settings().outbox / "risk_lists" / iso_week / district_code
+    folder = settings().outbox / "risk_lists" / iso_week / district_code
     if not folder.is_dir():
         return []
     order = {".csv": 0, ".xlsx": 1, ".pdf": 2, ".html": 3}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
 
 import streamlit as st
 
@@ -205,22 +206,20 @@ def pick(pair: tuple[str, str]) -> str:
     return pair[1] if lang() == "en" else pair[0]
 
 
+@lru_cache(maxsize=4)
+def _names(kind: str, language: str) -> dict[str, str]:
+    table, key = (problem_types(), "problem_type") if kind == "type" else (minor_codes(), "minor_code")
+    return dict(zip(table[key], table["name_en" if language == "en" else "name_zh"], strict=True))
+
+
 def type_label(problem_type: str) -> str:
     """Display name of a problem type."""
-    table = problem_types().set_index("problem_type")
-    if problem_type not in table.index:
-        return str(problem_type)
-    row = table.loc[problem_type]
-    return row["name_en"] if lang() == "en" else row["name_zh"]
+    return _names("type", lang()).get(problem_type, str(problem_type))
 
 
 def minor_label(code: str) -> str:
     """Display name of a national minor event code."""
-    table = minor_codes().set_index("minor_code")
-    if code not in table.index:
-        return str(code)
-    row = table.loc[code]
-    return row["name_en"] if lang() == "en" else row["name_zh"]
+    return _names("minor", lang()).get(code, str(code))
 
 
 def source_label(source: str) -> str:

@@ -100,8 +100,9 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], config: dict | None = 
 
 
 def chart(c: alt.TopLevelMixin) -> None:
-    """An Altair chart with CJK-capable fonts."""
-    st.altair_chart(c.configure(font=CJK_FONT).configure_legend(labelLimit=260), width="stretch")
+    """An Altair chart with CJK-capable fonts (our own specs: schema validation skipped per rerun)."""
+    spec = c.configure(font=CJK_FONT).configure_legend(labelLimit=260).to_dict(validate=False)
+    st.vega_lite_chart(spec, width="stretch")
 
 
 def date_axis(title: str) -> alt.Axis:
