@@ -1,7 +1,5 @@
 """Gold layer assets: grid x week counts and the feature panel, weekly partitioned (ISO weeks, Monday)."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 
 import dagster as dg

@@ -16,7 +16,7 @@ from spark_jobs.gold import sensors
 from spark_jobs.gold.cases import case_signals
 from spark_jobs.gold.features import FeatureSources, build_features, panel_weeks
 from spark_jobs.gold.grid_week import grid_week
-from spark_jobs.gold.places import place_features, read_places
+from spark_jobs.gold.places import place_features_by_week, read_places
 from spark_jobs.gold.spec import FEATURES, GRID_WEEK, LOOKBACK_WEEKS
 from spark_jobs.gold.store import table_exists, write_by_week
 from spark_jobs.gold.universe import UNIVERSE_COLUMNS, cell_universe
@@ -77,9 +77,7 @@ def unit_grid_cells(spark: SparkSession, settings: Settings, city: str = "ordos"
 def _time_window(df: DataFrame, first: date, last: date) -> DataFrame:
     df = df.where((F.col("event_time") >= F.lit(first).cast("timestamp"))
                   & (F.col("event_time") < F.lit(last + timedelta(days=7)).cast("timestamp")))
-    if "dt" in df.columns:
-        df = df.where(F.col("dt").between(F.lit(first - timedelta(days=1)), F.lit(last + timedelta(days=8))))
-    return df
+    return df  # not pruned by dt: silver dt is the landing day, and late files land after their week
 
 
 def city_feature_sources(spark: SparkSession, settings: Settings, city: str = "ordos",
@@ -105,7 +103,7 @@ def city_feature_sources(spark: SparkSession, settings: Settings, city: str = "o
     cells_pdf = cells.select("cell_id", "x", "y").toPandas()
     places = read_places(settings.landing / "reference" / "places.csv")
     if places is not None and len(places):
-        src.places = place_features(cells_pdf, places, spec.crs)
+        src.places = place_features_by_week(cells_pdf, places, spec.crs, targets)
     video = _read(spark, settings.table_path("silver", "video"))
     if video is not None:
         src.video = sensors.video_weekly(_time_window(video, first, last))

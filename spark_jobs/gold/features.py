@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -24,6 +23,7 @@ from gridwatch.taxonomy import FORECAST_TYPES, PROBLEM_TYPES
 from spark_jobs.gold import spatial
 from spark_jobs.gold.calendar_weeks import calendar_frame
 from spark_jobs.gold.cases import CaseSignals
+from spark_jobs.gold.places import PlaceFeatures
 from spark_jobs.gold.spec import (
     EWM_HALF_LIVES,
     KEYS,
@@ -51,7 +51,7 @@ class FeatureSources:
     count_types: tuple[str, ...] = PROBLEM_TYPES  # types whose counts become other_ features
     calendar_country: str | None = "CN"
     panel_start: date | None = None          # default: first week of grid_week
-    places: pd.DataFrame | None = None       # cell_id + place_ columns (places.place_features)
+    places: PlaceFeatures | None = None      # places.place_features_by_week
     video: DataFrame | None = None           # sensors.video_weekly
     truck: DataFrame | None = None           # sensors.truck_dwell_weekly
     dust: DataFrame | None = None            # sensors.dust_cell_weekly
@@ -233,8 +233,13 @@ def _decorate(spark: SparkSession, out: DataFrame, src: FeatureSources, targets:
     """Add cell attributes, places and calendar (all broadcast), iso_week; features as float."""
     attrs = F.broadcast(src.cells.select(F.col("cell_id").cast("long"), "grid_code", "district_code"))
     out = out.join(attrs, "cell_id", "inner")
-    if src.places is not None and len(src.places):
-        out = out.join(F.broadcast(spark.createDataFrame(src.places)), "cell_id", "left")
+    if src.places is not None:
+        week_epoch = src.places.week_epoch[src.places.week_epoch["week_start"].isin(targets)]
+        out = out.join(F.broadcast(spark.createDataFrame(week_epoch, "week_start date, place_epoch int")), "week_start")
+        per_epoch = spark.createDataFrame(src.places.per_epoch)
+        if src.places.week_epoch["place_epoch"].nunique() == 1:
+            per_epoch = F.broadcast(per_epoch)
+        out = out.join(per_epoch, ["cell_id", "place_epoch"], "left").drop("place_epoch")
     if src.calendar_country:
         out = out.join(F.broadcast(spark.createDataFrame(calendar_frame(targets, src.calendar_country))),
                        "week_start", "left")

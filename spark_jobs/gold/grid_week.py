@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -30,8 +30,8 @@ def grid_week(incidents: DataFrame, reports: DataFrame | None = None,
     )
     if reports is not None:
         rep = reports.where(F.col("cell_id").isNotNull())
-        if weeks is not None and "dt" in rep.columns:  # prune by report day before the exact week test
-            rep = rep.where(F.col("dt").between(min(weeks) - timedelta(days=1), max(weeks) + timedelta(days=8)))
+        if weeks is not None:  # silver dt is the landing day, so the event time decides
+            rep = rep.where(F.col("event_time") >= F.lit(min(weeks)).cast("timestamp"))
         ws = F.col("week_start") if "week_start" in rep.columns else week_start_of(F.col("event_time"))
         rep = _in_weeks(rep.withColumn("week_start", ws), weeks)
         rcounts = rep.groupBy(_GROUP).agg(

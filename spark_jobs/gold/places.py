@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,18 +30,57 @@ def read_places(path: str | Path) -> pd.DataFrame | None:
     return places.dropna(subset=["kind", "lon", "lat"])
 
 
-def place_features(cells: pd.DataFrame, places: pd.DataFrame, grid_crs: str,
+def place_features(cells: pd.DataFrame, places: pd.DataFrame, grid_crs: str, kinds: Sequence[str] | None = None,
                    radius_m: float = PLACE_RADIUS_M) -> pd.DataFrame:
-    """cell_id + place_dist_<kind> (m, from the cell centre) and place_n500_<kind> for every kind present."""
+    """cell_id + place_dist_<kind> (m, from the cell centre; empty without such a place) and place_n500_<kind>."""
     px, py = project_np(places["lon"].to_numpy(float), places["lat"].to_numpy(float), grid_crs)
     centres = np.column_stack([cells["x"].to_numpy(float), cells["y"].to_numpy(float)])
     out = pd.DataFrame({"cell_id": cells["cell_id"].to_numpy("int64")})
     slugs = places["kind"].map(kind_slug).to_numpy()
-    for kind in sorted(set(slugs)):
+    for kind in kinds or sorted(set(slugs)):
         m = slugs == kind
+        if not m.any():
+            out[f"place_dist_{kind}"] = np.float32(np.nan)
+            out[f"place_n500_{kind}"] = np.float32(0)
+            continue
         tree = cKDTree(np.column_stack([np.asarray(px)[m], np.asarray(py)[m]]))
         dist, _ = tree.query(centres, k=1)
         out[f"place_dist_{kind}"] = dist.astype(np.float32)
         out[f"place_n500_{kind}"] = np.array([len(n) for n in tree.query_ball_point(centres, r=radius_m)],
                                              dtype=np.float32)
     return out
+
+
+class PlaceFeatures(NamedTuple):
+    """Place features per cell and epoch (a run of weeks with the same open places), and each week's epoch."""
+
+    per_epoch: pd.DataFrame    # cell_id, place_epoch, place_dist_<kind>, place_n500_<kind>
+    week_epoch: pd.DataFrame   # week_start, place_epoch
+
+
+def place_features_by_week(cells: pd.DataFrame, places: pd.DataFrame, grid_crs: str,
+                           weeks: Sequence[date]) -> PlaceFeatures:
+    """Place features as known at each target week's Monday: a place counts from valid_from until valid_to.
+
+    Places without validity columns (or with empty ones) count in every week, so a static reference file
+    gives one epoch; a market that opens later never shows in the weeks before it opened.
+    """
+    kinds = sorted(set(places["kind"].map(kind_slug)))
+    start = pd.to_datetime(places["valid_from"], errors="coerce") if "valid_from" in places else None
+    end = pd.to_datetime(places["valid_to"], errors="coerce") if "valid_to" in places else None
+    epochs: dict[tuple, int] = {}
+    frames, mapping = [], []
+    for w in weeks:
+        ts = pd.Timestamp(w)
+        ok = np.ones(len(places), dtype=bool)
+        if start is not None:
+            ok &= (start.isna() | (start <= ts)).to_numpy()
+        if end is not None:
+            ok &= (end.isna() | (end > ts)).to_numpy()
+        key = tuple(np.flatnonzero(ok))
+        if key not in epochs:
+            epochs[key] = len(epochs)
+            frames.append(place_features(cells, places[ok], grid_crs, kinds).assign(place_epoch=epochs[key]))
+        mapping.append((w, epochs[key]))
+    return PlaceFeatures(pd.concat(frames, ignore_index=True),
+                         pd.DataFrame(mapping, columns=["week_start", "place_epoch"]))

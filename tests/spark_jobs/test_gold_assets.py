@@ -69,8 +69,11 @@ def lake(spark, tmp_path_factory):
     ref = home / "landing" / "reference"
     ref.mkdir(parents=True)
     c = info.loc[CENTRE]
-    pd.DataFrame([("M1", "market", "农贸市场", c["lon"], c["lat"], "WGS-84")],
-                 columns=["place_id", "kind", "name", "lon", "lat", "crs"]).to_csv(ref / "places.csv", index=False)
+    e = info.loc[EAST]
+    pd.DataFrame([("M1", "market", "农贸市场", c["lon"], c["lat"], "WGS-84", None),
+                  ("M2", "market", "新市场", e["lon"], e["lat"], "WGS-84", week(5).isoformat())],
+                 columns=["place_id", "kind", "name", "lon", "lat", "crs", "valid_from"]
+                 ).to_csv(ref / "places.csv", index=False)
     pd.DataFrame([("D1", "工地", c["lon"], c["lat"], "150603")],
                  columns=["site_id", "name", "lon", "lat", "district_code"]).to_csv(ref / "dust_sites.csv", index=False)
     return home
@@ -113,6 +116,7 @@ def test_sensor_case_and_place_features(spark, lake):
     assert r[week(3)]["case_rework_13w"] == 0                 # the rework is recorded after week 5 starts
     assert r[week(6)]["case_rework_13w"] == 1
     assert r[week(4)]["place_n500_market"] == 1 and r[week(4)]["place_dist_market"] == pytest.approx(0, abs=1)
+    assert r[week(5)]["place_n500_market"] == 2                # the new market counts from its opening week
     east = features(spark, lake).where((F.col("cell_id") == EAST) & (F.col("week_start") == week(4))
                                        & (F.col("problem_type") == "stall")).first()
     assert east["video_nbr1_lag1"] == 2 and east["truck_dwell_min_nbr1_lag1"] == pytest.approx(10.0)
