@@ -30,14 +30,14 @@ def _neighbour_sum(values: np.ndarray, col: np.ndarray, row: np.ndarray, shape: 
 
 
 def synthetic_city(ncols: int = 30, nrows: int = 30, weeks: int = 80, types=("stall", "parking"),
-                   seed: int = 0, mean_rate: float = 0.08) -> dict:
+                   seed: int = 0, mean_rate: float = 0.08, first_week: str | None = None) -> dict:
     """Counts, truth, feature panel and cell coordinates of a made-up city with a known intensity."""
     rng = np.random.default_rng(seed)
     cols, rows = np.meshgrid(np.arange(ncols), np.arange(nrows))
     col, row = cols.ravel(), rows.ravel()
     n = len(col)
     cell_id = (row * ncols + col).astype("int64") + 1000
-    week_starts = pd.date_range(FIRST_WEEK, periods=weeks, freq="7D")
+    week_starts = pd.date_range(pd.Timestamp(first_week) if first_week else FIRST_WEEK, periods=weeks, freq="7D")
     market = gaussian_filter(rng.normal(size=(nrows, ncols)), 2.0)[row, col]
     market = (market - market.mean()) / market.std()
     truth, panels, counts = [], [], []
