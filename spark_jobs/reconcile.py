@@ -88,7 +88,9 @@ def _source_figures(spark: SparkSession, settings: Settings, source: str, ledger
     silver_q = by_reason[by_reason["stage"].astype(bool)]
     dup = silver_q[silver_q["reason_code"] == DUPLICATE_REASON].groupby("batch_id")["n"].sum()
     rest = silver_q[silver_q["reason_code"] != DUPLICATE_REASON]
-    reasons = {b: {r: int(n) for r, n in zip(g["reason_code"], g["n"])} for b, g in rest.groupby("batch_id")}
+    # Every quarantine row of the batch by reason: at landing, in silver, and duplicates merged away.
+    all_reasons = by_reason.groupby(["batch_id", "reason_code"])["n"].sum().reset_index()
+    reasons = {b: {r: int(n) for r, n in zip(g["reason_code"], g["n"])} for b, g in all_reasons.groupby("batch_id")}
     out["quarantined_at_landing"] = out["batch_id"].map(landing_q).fillna(0).astype("int64")
     out["quarantined"] = out["batch_id"].map(rest.groupby("batch_id")["n"].sum()).fillna(0).astype("int64")
     out["merged"] = out["merged_in_silver"] + out["batch_id"].map(dup).fillna(0).astype("int64")
@@ -114,6 +116,7 @@ def reconcile(spark: SparkSession, settings: Settings, source: str | None = None
     ledger = _read(spark, ledger_path(settings))
     if ledger is None:
         return pd.DataFrame(columns=RECONCILE_COLUMNS)
+    ledger = ledger.where(F.col("status") == "committed").dropDuplicates(["source_file", "sha256"])
     quarantine = _read(spark, quarantine_path(settings))
     sources = [source] if source else list(SOURCES)
     parts = [_source_figures(spark, settings, s, ledger, quarantine) for s in sources]

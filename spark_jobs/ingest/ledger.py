@@ -11,7 +11,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.types import DateType, LongType, StringType, StructField, StructType, TimestampType
 
 from gridwatch.settings import Settings
-from spark_jobs.ingest.delta_io import insert_new
+from spark_jobs.ingest.delta_io import with_retry
 from spark_jobs.ingest.landing import LandedFile
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def read_ledger(settings: Settings, source: str | None = None) -> pd.DataFrame:
         return pd.DataFrame(columns=LEDGER_COLUMNS)
     filters = [("source", "=", source)] if source else None
     df = table.to_pandas(filters=filters)
-    return df[df["status"] == COMMITTED].reset_index(drop=True)
+    df = df[df["status"] == COMMITTED].drop_duplicates(["source_file", "sha256"])
+    return df.reset_index(drop=True)
 
 
 def commit_files(spark: SparkSession, settings: Settings, outcomes: list[FileOutcome],
@@ -71,9 +72,16 @@ def commit_files(spark: SparkSession, settings: Settings, outcomes: list[FileOut
     """Record files as ingested (MERGE on source_file + sha256: committing twice changes nothing)."""
     if not outcomes:
         return
+    done = read_ledger(settings, outcomes[0].file.source)
+    seen = set(zip(done["source_file"], done["sha256"]))
     rows = [(o.file.source, o.file.source_file, o.file.dt, o.file.bytes, o.file.sha256, o.file.batch_id,
              o.records, COMMITTED, ingested_at, o.encoding, o.bronze_rows, o.quarantined,
-             ",".join(sorted(o.extra_fields)) or None) for o in outcomes]
-    df = spark.createDataFrame(rows, LEDGER_SCHEMA)
-    insert_new(spark, df, ledger_path(settings), ["source", "source_file", "sha256"], partition_col="source")
-    log.info("ledger: committed %d files", len(outcomes))
+             ",".join(sorted(o.extra_fields)) or None) for o in outcomes
+            if (o.file.source_file, o.file.sha256) not in seen]
+    if not rows:
+        return
+    # A plain append (no MERGE): files already committed were filtered out above, and readers keep one
+    # row per (source_file, sha256) should two concurrent runs ever commit the same file.
+    writer = spark.createDataFrame(rows, LEDGER_SCHEMA).write.format("delta").mode("append").partitionBy("source")
+    with_retry(lambda: writer.save(ledger_path(settings)), "commit ledger")
+    log.info("ledger: committed %d files", len(rows))

@@ -99,19 +99,21 @@ def _ingest_chunk(spark: SparkSession, settings: Settings, source: str, files: l
     parsed, info = read_files(spark, spec, files)
     parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        figures = (parsed.groupBy("_batch_id", "_reason")
+                   .agg(F.count(F.lit(1)).alias("n"),
+                        F.array_sort(F.array_distinct(F.flatten(F.collect_list(F.coalesce(
+                            "_extra", F.array().cast("array<string>")))))).alias("fields"))
+                   .collect())
+        counts = {(r["_batch_id"], r["_reason"]): r["n"] for r in figures}
+        extras = {r["_batch_id"]: r["fields"] for r in figures if r["_reason"] is None and r["fields"]}
         batch_ids = [f.batch_id for f in files]
         days = sorted({f.dt.isoformat() for f in files})
         good = parsed.where(F.col("_reason").isNull()).withColumn("_ingested_at", F.lit(ingested_at).cast("timestamp"))
         replace_batches(spark, good.select(*spec.fields, *META_COLUMNS), bronze_path(settings, source),
                         "_batch_id", batch_ids, "_dt", days)
-        write_quarantine(spark, settings, _quarantine_rows(parsed.where(F.col("_reason").isNotNull()), source,
-                                                           ingested_at))
-        counts = {(r["_batch_id"], r["_reason"]): r["n"] for r in
-                  parsed.groupBy("_batch_id", "_reason").agg(F.count(F.lit(1)).alias("n")).collect()}
-        extras = {r["_batch_id"]: r["fields"] for r in
-                  parsed.where(F.col("_reason").isNull() & (F.size("_extra") > 0))
-                  .groupBy("_batch_id").agg(F.array_sort(F.array_distinct(F.flatten(F.collect_list("_extra"))))
-                                            .alias("fields")).collect()}
+        if any(reason is not None for _, reason in counts):
+            write_quarantine(spark, settings, _quarantine_rows(parsed.where(F.col("_reason").isNotNull()), source,
+                                                               ingested_at))
     finally:
         parsed.unpersist()
     outcomes = []

@@ -39,11 +39,23 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", "surrogateescape"), "utf-8-sig"
     utf = data.decode("utf-8", "surrogateescape")
-    bad_utf = len(_BAD.findall(utf))
-    if bad_utf == 0:
+    if not _BAD.search(utf):
         return utf, "utf-8"
-    gbk = data.decode("gb18030", "surrogateescape")
-    return (gbk, "gbk") if len(_BAD.findall(gbk)) < bad_utf else (utf, "utf-8")
+    # GB18030 decodes almost any bytes, so judge by lines: a UTF-8 file with a few broken lines still has
+    # most of its non-ASCII lines valid UTF-8; a GBK export has almost none.
+    wide = [line for line in data.split(b"\n") if not line.isascii()]
+    valid = sum(1 for line in wide if _is_utf8(line))
+    if valid * 2 >= len(wide):
+        return utf, "utf-8"
+    return data.decode("gb18030", "surrogateescape"), "gbk"
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def printable_raw(text: str) -> str:
