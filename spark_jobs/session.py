@@ -47,6 +47,7 @@ def build_spark(
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
         conf.setdefault("spark.driver.memory", os.environ.get("GRIDWATCH_DRIVER_MEMORY", "6g"))
+    conf.update(object_store_conf(os.environ.get("GRIDWATCH_LAKEHOUSE", ""), conf))
     conf.update(extra_conf or {})
     builder = SparkSession.builder.master(master).appName(app_name)
     for k, v in conf.items():
@@ -54,3 +55,35 @@ def build_spark(
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def hadoop_version() -> str:
+    """The Hadoop version PySpark ships (hadoop-aws must match it exactly)."""
+    import pyspark
+
+    jars = Path(pyspark.__file__).parent / "jars"
+    for jar in sorted(jars.glob("hadoop-client-api-*.jar")):
+        return jar.stem.removeprefix("hadoop-client-api-")
+    raise RuntimeError(f"no hadoop-client-api jar under {jars}")
+
+
+def object_store_conf(lakehouse: str, conf: dict[str, str]) -> dict[str, str]:
+    """Extra settings when the lakehouse is on S3-compatible storage (s3a://); none for a local lakehouse.
+
+    Credentials are never copied into the Spark configuration: S3A's default provider chain reads
+    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (or an instance / pod role).
+    """
+    if not lakehouse.startswith("s3a://"):
+        return {}
+    out = {"spark.jars.packages": f"{conf['spark.jars.packages']},org.apache.hadoop:hadoop-aws:{hadoop_version()}",
+           # One writer at a time (Dagster runs one run at a time): Delta's S3 log store for s3a, not
+           # the rename-based HDFS store that the local default uses.
+           "spark.delta.logStore.class": "io.delta.storage.S3SingleDriverLogStore"}
+    endpoint = os.environ.get("GRIDWATCH_S3_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:  # MinIO, Ceph, Aliyun OSS / Huawei OBS S3 gateways
+        out["spark.hadoop.fs.s3a.endpoint"] = endpoint
+        out["spark.hadoop.fs.s3a.path.style.access"] = os.environ.get("GRIDWATCH_S3_PATH_STYLE", "true")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        out["spark.hadoop.fs.s3a.endpoint.region"] = region
+    return out
