@@ -32,6 +32,11 @@ class CaredTable:
     def label(self) -> str:
         return f"{self.layer}_{self.name}"
 
+    @property
+    def asset(self) -> str:
+        """The Dagster asset that writes the table (cases_history is written with silver/cases)."""
+        return "silver_cases" if self.label == "silver_cases_history" else self.label
+
 
 # The tables that grow with the city's data: sensor feeds, reports, incidents and the gold panel.
 CARED_TABLES: tuple[CaredTable, ...] = (

@@ -24,7 +24,8 @@ def _care_asset(table: CaredTable) -> dg.AssetsDefinition:
         kinds={"spark", "delta"},
         description=f"每周表维护 / weekly table care of {table.layer}/{table.name}: "
                     "OPTIMIZE (Z-ORDER by cell, time) then VACUUM with a safe retention",
-        tags={"gridwatch/table": f"{table.layer}/{table.name}"},
+        tags={"gridwatch/table": f"{table.layer}.{table.name}"},
+        deps=[dg.AssetKey(table.asset)],
     )
     def care(context: dg.AssetExecutionContext, config: TableCareConfig, spark: SparkResource,
              lakehouse: LakehouseResource) -> dg.MaterializeResult:

@@ -1,0 +1,1 @@
+"""The throughput benchmark behind `gridwatch bench`: per-scale runs, memory, reference, report."""
