@@ -31,7 +31,7 @@ def table_paths(settings) -> dict[str, str]:
     }
 
 
-def neg_rate_for(n_cells: int, train_weeks: int, target_rows: int = 250_000) -> float:
+def neg_rate_for(n_cells: int, train_weeks: int, target_rows: int = 150_000) -> float:
     """Share of zero rows to keep so a training window holds about `target_rows` rows."""
     return float(min(1.0, max(0.02, target_rows / max(1, n_cells * train_weeks))))
 
@@ -40,9 +40,11 @@ def load_inputs(settings, origins: int, config: BacktestConfig, last_week=None, 
                 coords: pd.DataFrame | None = None):
     """Histories, panels, universe rule, coordinates and truth for a backtest of the last `origins` weeks."""
     outline = panel_outline(settings)
-    types = tuple(t for t in FORECAST_TYPES if t in set(outline["problem_type"].unique()))
+    present = set(outline["problem_type"].unique())
+    # the city's forecast types first, then any other type a profile forecasts (e.g. sanitation)
+    types = tuple(t for t in FORECAST_TYPES if t in present) + tuple(sorted(present - set(FORECAST_TYPES)))
     if not types:
-        raise ValueError("gold/features holds none of the forecast types")
+        raise ValueError("gold/features is empty")
     outline["week_start"] = pd.to_datetime(outline["week_start"])
     known = outline[outline["y"].notna()]
     if last_week is not None:
