@@ -12,7 +12,13 @@ from gridwatch.taxonomy import FORECAST_TYPES
 from models.backtest import BacktestConfig, BacktestResult, run_backtest
 from models.history import count_histories, week_range
 from models.lakehouse_io import (
-    cell_coords, delta_exists, has_unit_grid, panel_outline, read_counts, read_truth, write_long_table,
+    cell_coords,
+    delta_exists,
+    has_unit_grid,
+    panel_outline,
+    read_counts,
+    read_truth,
+    write_long_table,
 )
 from models.panel import read_type_panel
 from models.tracking import delta_versions, log_backtest

@@ -67,7 +67,7 @@ def capture_plot(capture: pd.DataFrame, path: Path) -> Path:
     plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "Noto Serif CJK SC", "DejaVu Sans"]
     types = sorted(capture["problem_type"].unique())
     fig, axes = plt.subplots(1, len(types), figsize=(5 * len(types), 4), squeeze=False)
-    for ax, ptype in zip(axes[0], types):
+    for ax, ptype in zip(axes[0], types, strict=True):
         part = capture[capture["problem_type"] == ptype]
         for method, g in part.groupby("method"):
             style = {"lw": 2.5} if method in ("model", "oracle") else {"lw": 1, "alpha": 0.8}

@@ -6,7 +6,7 @@ from datetime import date
 
 import dagster as dg
 
-from dagster_project.partitions import TIMEZONE, forecast_partitions, weekly_partitions
+from dagster_project.partitions import forecast_partitions, weekly_partitions
 from dagster_project.resources import LakehouseResource, MLflowResource
 from models.backtest import BacktestConfig
 from models.backtest_home import run_backtest_for_home

@@ -40,7 +40,7 @@ def synthetic_city(ncols: int = 30, nrows: int = 30, weeks: int = 80, types=("st
     week_starts = pd.date_range(pd.Timestamp(first_week) if first_week else FIRST_WEEK, periods=weeks, freq="7D")
     market = gaussian_filter(rng.normal(size=(nrows, ncols)), 2.0)[row, col]
     market = (market - market.mean()) / market.std()
-    truth, panels, counts = [], [], []
+    truth, panels = [], []
     for ti, ptype in enumerate(types):
         field_ = gaussian_filter(rng.normal(size=(nrows, ncols)), 1.5)[row, col]
         field_ = (field_ - field_.mean()) / field_.std()

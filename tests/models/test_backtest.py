@@ -54,7 +54,7 @@ def test_summary_has_the_issue_json_shape(result, city):
 
 def test_model_learns_the_hotspots(result):
     """With a persistent intensity the model beats last week and comes near the oracle."""
-    for ptype, e in result.summary["types"].items():
+    for e in result.summary["types"].values():
         assert e["model"]["hr@5"] > e["baselines"]["last_week"]["hr@5"]
         assert e["model"]["deviance"] < e["baselines"]["last_week"]["deviance"]
         assert e["oracle"]["deviance"] < e["baselines"]["last_week"]["deviance"]

@@ -9,7 +9,11 @@ from gridwatch.settings import get_settings
 from gridwatch.taxonomy import minor_codes
 from models.backtest_home import setup_mlflow
 from models.text_classifier import (
-    TextClassifier, classify_missing, labels_from_codes, log_text_classifier, train_text_classifier,
+    TextClassifier,
+    classify_missing,
+    labels_from_codes,
+    log_text_classifier,
+    train_text_classifier,
 )
 
 PLACES = ["东胜区人民医院", "康巴什万达广场", "阿镇农贸市场", "天骄路小学", "铁西夜市", "罕台新村", "鄂尔多斯大街", "伊金霍洛旗政府"]
