@@ -47,14 +47,15 @@ DAILY = {
 # Per problem type: (driver name, spatial field, annual share, daily rhythm, hour profile, {minor: prob}).
 DRIVERS: dict[str, list[tuple[str, str, float, str, str, dict[str, float]]]] = {
     "stall": [
-        ("street", "street", 0.26, "stall_street", "street", {"0501": 0.5, "0504": 0.35, "0510": 0.15}),
+        ("street", "street", 0.20, "stall_street", "street", {"0501": 0.5, "0504": 0.35, "0510": 0.15}),
         ("market", "market", 0.12, "stall_market", "market", {"0501": 0.6, "0504": 0.4}),
-        ("night_market", "night_market", 0.10, "night", "evening", {"0510": 0.5, "0501": 0.5}),
+        ("night_market", "night_market", 0.14, "night", "evening", {"0510": 0.5, "0501": 0.5}),
         ("school", "school", 0.08, "stall_school", "school", {"0501": 1.0}),
         ("hospital", "hospital", 0.04, "stall_hospital", "daytime", {"0501": 0.7, "0504": 0.3}),
         ("mall", "mall", 0.04, "stall_mall", "street", {"0504": 0.6, "0501": 0.4}),
-        ("park", "park", 0.10, "stall_park", "evening", {"0501": 0.7, "0510": 0.3}),
+        ("park", "park", 0.12, "stall_park", "evening", {"0501": 0.7, "0510": 0.3}),
         ("new_spot", "stall_spots", 0.26, "stall_spot", "street", {"0501": 0.8, "0504": 0.2}),
+        ("scattered", "built_up", 0.35, "stall_street", "street", {"0501": 0.6, "0504": 0.3, "0510": 0.1}),
     ],
     "parking": [
         ("street", "street", 0.24, "park_street", "commute", {"0505": 0.8, "0506": 0.2}),
@@ -65,12 +66,13 @@ DRIVERS: dict[str, list[tuple[str, str, float, str, str, dict[str, float]]]] = {
         ("residential", "old_neighbourhood", 0.12, "park_residential", "night", {"0505": 0.85, "0506": 0.15}),
         ("transit", "transit_hub", 0.04, "park_transit", "daytime", {"0505": 0.7, "0506": 0.3}),
         ("new_spot", "parking_spots", 0.12, "flat", "commute", {"0505": 1.0}),
+        ("scattered", "built_up", 0.35, "park_street", "commute", {"0505": 0.75, "0506": 0.25}),
     ],
     "violation": [
         ("old_town", "old_neighbourhood", 0.28, "build", "work", {"0101": 1.0}),
         ("village", "urban_village", 0.22, "build", "work", {"0101": 1.0}),
         ("new_zone", "construction_violation", 0.38, "build_zone", "work", {"0101": 1.0}),
-        ("scattered", "population", 0.12, "build", "work", {"0101": 1.0}),
+        ("scattered", "built_up", 0.2, "build", "work", {"0101": 1.0}),
     ],
     "sanitation": [
         ("general", "population", 0.45, "sanit_general", "daytime", {"0102": 0.5, "0103": 0.2, "0104": 0.3}),
@@ -79,6 +81,7 @@ DRIVERS: dict[str, list[tuple[str, str, float, str, str, dict[str, float]]]] = {
         ("old_town", "old_neighbourhood", 0.16, "flat", "daytime", {"0102": 0.6, "0103": 0.4}),
         ("village", "urban_village", 0.12, "flat", "daytime", {"0102": 0.5, "0103": 0.5}),
         ("site", "construction_active", 0.06, "build_zone", "work", {"0103": 0.7, "0104": 0.3}),
+        ("scattered", "built_up", 0.3, "sanit_general", "daytime", {"0102": 0.5, "0103": 0.2, "0104": 0.3}),
     ],
     "dust": [
         ("site", "construction_active", 0.55, "dust_zone", "work", {"0302": 0.65, "0303": 0.35}),

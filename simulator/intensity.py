@@ -19,10 +19,10 @@ PLACE_KERNEL_M = {"market": 300, "night_market": 280, "school": 280, "hospital":
 SITE_KERNEL_M = 200.0         # trucks, dust and muck around an active construction site
 SITE_VIOLATION_KERNEL_M = 350.0  # sheds and extensions spring up around new development
 SPOT_KERNEL_M = 150.0
-PLACE_CORE_M, PLACE_CORE_SHARE = 60.0, 0.15
-CELL_EFFECT_SIGMA = 0.55      # static cell-level heterogeneity only a cell's own history reveals
-DRIFT_SIGMA, DRIFT_RHO, DRIFT_BLOCK_M = 0.3, 0.85, 1000.0  # slow neighbourhood-level drift
-STREET_GAMMA, POP_GAMMA, ROAD_BOOST = 0.5, 0.5, 0.5
+PLACE_CORE_M, PLACE_CORE_SHARE = 60.0, 0.5
+CELL_EFFECT_SIGMA = 0.45      # static cell-level heterogeneity only a cell's own history reveals
+DRIFT_SIGMA, DRIFT_RHO, DRIFT_BLOCK_M = 0.15, 0.85, 1000.0  # slow neighbourhood-level drift
+STREET_GAMMA, POP_GAMMA, ROAD_BOOST, URBAN_KNEE = 0.35, 0.35, 0.5, 0.02
 
 
 @dataclass
@@ -119,9 +119,11 @@ class IntensityModel:
     # ----- spatial fields
     def _static_fields(self) -> dict[str, np.ndarray]:
         pop = self.layout.population
-        street = pop**STREET_GAMMA * (1 + ROAD_BOOST * self.layout.road)
-        population = pop**POP_GAMMA
-        return {"street": street / street.sum(), "population": population / population.sum()}
+        built_up = pop / (pop + URBAN_KNEE)  # open country around the towns sees little
+        street = pop**STREET_GAMMA * built_up * (1 + ROAD_BOOST * self.layout.road)
+        population = pop**POP_GAMMA * built_up
+        return {"street": street / street.sum(), "population": population / population.sum(),
+                "built_up": built_up / built_up.sum()}
 
     def _place_fields(self) -> tuple[dict[str, sparse.csr_matrix], dict[str, np.ndarray]]:
         places = self.layout.places
@@ -156,7 +158,7 @@ class IntensityModel:
         urban = np.flatnonzero(pop > 0.1)
         covered = np.flatnonzero((pop > 0.1) & (cover >= 0))
         out = []
-        for kind, per_year, camera_share in (("stall_spots", 30, 0.7), ("parking_spots", 12, 0.0)):
+        for kind, per_year, camera_share in (("stall_spots", 50, 0.7), ("parking_spots", 20, 0.0)):
             n = int(round(per_year * self.n_ref / 52)) + 4
             for _ in range(n):
                 pool = covered if (rng.random() < camera_share and len(covered)) else urban

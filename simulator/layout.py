@@ -23,10 +23,10 @@ CORES = [
 
 # Places per district (Dongsheng, Kangbashi, 阿镇) and how strongly they seek dense areas.
 PLACE_PLAN = {
-    "market": ((14, 5, 4), 1.5), "night_market": ((6, 3, 2), 2.0), "school": ((40, 14, 10), 1.0),
-    "hospital": ((8, 3, 3), 1.5), "mall": ((9, 5, 3), 2.0), "old_neighbourhood": ((30, 0, 6), 2.5),
-    "urban_village": ((8, 0, 3), -1.0), "construction_zone": ((22, 10, 6), -1.0),
-    "transit_hub": ((3, 1, 1), 1.0), "park": ((5, 4, 2), 1.0),
+    "market": ((34, 12, 10), 1.0), "night_market": ((9, 5, 3), 1.5), "school": ((100, 34, 26), 0.8),
+    "hospital": ((20, 8, 7), 1.0), "mall": ((22, 12, 8), 1.5), "old_neighbourhood": ((60, 0, 12), 2.0),
+    "urban_village": ((10, 0, 4), -1.0), "construction_zone": ((22, 10, 6), -1.0),
+    "transit_hub": ((3, 1, 1), 1.0), "park": ((12, 9, 5), 0.8),
 }
 DISTRICT_ORDER = ("150602", "150603", "150627")
 
@@ -148,7 +148,7 @@ def _places(city: City, grid: pd.DataFrame, pop: np.ndarray, road_name: np.ndarr
             if kind == "old_neighbourhood" and district == "150602":
                 w = w * np.exp(-d_old / 2500.0)
             w = np.where(in_d & (pop > 0.03), w, 0.0)
-            gap = 600.0 if kind in ("market", "night_market", "mall", "hospital", "construction_zone") else 300.0
+            gap = 500.0 if kind in ("night_market", "construction_zone") else 250.0
             for cpos in _choose_cells(rng, w, n, gap, x, y):
                 rows.append({"kind": kind, "pos": cpos, "district_code": district})
     places = pd.DataFrame(rows)

@@ -13,8 +13,8 @@ from simulator.layout import Layout
 
 DUST_FIELDS = ["site_id", "ts", "pm10", "pm25", "tsp", "wind_speed"]
 TRUCK_FIELDS = ["plate_token", "ts", "lon", "lat", "speed", "sealed"]
-PING_S = 20           # a GPS fix every 20 seconds while the engine runs
-TRUCK_FLEET = 14      # trucks at scale 1
+PING_S = 30           # a GPS fix every 30 seconds while the engine runs
+TRUCK_FLEET = 9       # trucks at scale 1 (about 3.5 million fixes in two years)
 TRUCK_KMH = 32.0
 
 

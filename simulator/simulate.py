@@ -26,13 +26,13 @@ from simulator.cases import CASE_FIELDS, case_snapshots
 from simulator.randomness import stream
 from simulator.realism import ranking_figures, week_to_week_correlation
 from simulator.reports import assign_reports
-from simulator.sensors import DUST_FIELDS, dust_day, truck_day, truck_faults, truck_table
-from simulator.truth import write_reference, write_truth
+from simulator.sensors import DUST_FIELDS, TRUCK_FLEET, dust_day, truck_day, truck_faults, truck_table
+from simulator.truth import ExpectedCounts, write_reference, write_truth
 from simulator.video import VIDEO_FIELDS, noise_detections, video_event_types, video_rows
 
 log = logging.getLogger(__name__)
 SOURCES = ("hotline", "police110", "video", "dust", "truck_gps", "cases")
-EXPECTED_FLOOR = 1e-3  # truth rows below this expected count are left out (treat as 0)
+EXPECTED_FLOOR = 1e-4  # truth rows below this expected count (at scale 1) are left out: treat as 0
 
 
 def _file(landing: Path, source: str, day: dt.date) -> Path:
@@ -79,11 +79,11 @@ class _Run:
         self.rows = {s: 0 for s in SOURCES}
         self.truth_reports: list[pd.DataFrame] = []
         self.events: list[pd.DataFrame] = []
-        self.expected: list[pd.DataFrame] = []
+        self.expected = ExpectedCounts(settings)
         nc = self.layout.n_cells
         self.counts = {t: np.zeros((config.weeks, nc), dtype=np.int32) for t in FORECAST_TYPES}
         self.exp_arr = {t: np.zeros((config.weeks, nc), dtype=np.float32) for t in FORECAST_TYPES}
-        self.fleet = [f"T{v:012x}" for v in stream(config.seed, "fleet").integers(0, 2**48, max(1, int(round(14 * config.scale))))]
+        self.fleet = [f"T{v:012x}" for v in stream(config.seed, "fleet").integers(0, 2**48, max(1, int(round(TRUCK_FLEET * config.scale))))]
         self.truck_carry: dict | None = None
         self.files: set[Path] = set()
 
@@ -105,16 +105,16 @@ class _Run:
     def _truth_week(self, i: int, w: int, ev: pd.DataFrame, comps: dict[str, np.ndarray]) -> None:
         ws = self.model.week_starts[w]
         g = self.layout.grid
+        parts = []
         for t in PROBLEM_TYPES:
             e = comps[t].sum(axis=0)
-            keep = np.flatnonzero(e >= EXPECTED_FLOOR)
-            self.expected.append(pd.DataFrame({
-                "cell_id": g["cell_id"].to_numpy()[keep], "grid_code": g["grid_code"].to_numpy()[keep],
-                "week_start": ws, "problem_type": t, "expected": e[keep].astype("float32")}))
+            keep = np.flatnonzero(e >= EXPECTED_FLOOR * self.c.scale)
+            parts.append((t, g["cell_id"].to_numpy()[keep], g["grid_code"].to_numpy()[keep], e[keep]))
             if t in FORECAST_TYPES:
                 self.exp_arr[t][i] = e
                 pos = ev.loc[ev["problem_type"] == t, "pos"].to_numpy()
                 self.counts[t][i] = np.bincount(pos, minlength=self.layout.n_cells)
+        self.expected.add_week(ws, parts)
 
     def _name_reports(self, rep: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         """Give each report its source key (order_no, jjdbh, detection_id, case_no) and cell."""
@@ -244,7 +244,11 @@ def _clear_stale(landing: Path, keep: set[Path]) -> int:
     removed = 0
     for src in SOURCES:
         for f in (landing / src).glob("dt=*/*"):
-            if f.name.startswith(f"{src}_") and f not in keep:
+            try:
+                day = dt.date.fromisoformat(f.parent.name[3:])
+            except ValueError:
+                continue
+            if f == _file(landing, src, day) and f not in keep:  # only names the simulator itself gives
                 f.unlink()
                 removed += 1
     return removed
@@ -261,7 +265,8 @@ def simulate(settings: Settings, config: SimConfig, progress: bool = True) -> di
     removed = _clear_stale(settings.landing, run.files)
     events = pd.concat(run.events, ignore_index=True)
     reports = pd.concat(run.truth_reports, ignore_index=True)
-    write_truth(settings, events, reports, pd.concat(run.expected, ignore_index=True))
+    run.expected.close()
+    write_truth(settings, events, reports)
     summary = {
         "seed": config.seed, "weeks": config.weeks, "scale": config.scale,
         "start_date": str(config.start_date), "end_date": str(config.end_date),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from gridwatch.settings import Settings
 from simulator.files import csv_bytes, parquet_bytes, write_if_changed
 from simulator.layout import Layout
-
-import pyarrow as pa
 
 PLACE_COLUMNS = ["place_id", "kind", "name", "lon", "lat", "crs", "valid_from", "valid_to"]
 EVENT_COLUMNS = ["event_id", "problem_type", "minor_code", "event_time", "lon", "lat", "cell_id", "grid_code",
@@ -37,16 +40,45 @@ def _table(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
-def write_truth(settings: Settings, events: pd.DataFrame, reports: pd.DataFrame, expected: pd.DataFrame) -> None:
-    """truth/events.parquet, truth/reports.parquet, truth/expected_counts.parquet."""
+class ExpectedCounts:
+    """truth/expected_counts.parquet, written a week at a time (one row group per week)."""
+
+    SCHEMA = pa.schema([("cell_id", pa.int64()), ("grid_code", pa.string()), ("week_start", pa.date32()),
+                        ("problem_type", pa.string()), ("expected", pa.float32())])
+
+    def __init__(self, settings: Settings):
+        self.path = settings.truth / "expected_counts.parquet"
+        self.sink = io.BytesIO()
+        self.writer = pq.ParquetWriter(self.sink, self.SCHEMA, compression="zstd")
+
+    def add_week(self, week_start, parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """parts: (problem_type, cell_id, grid_code, expected) per type."""
+        cols = {k: [] for k in ("cell_id", "grid_code", "problem_type", "expected")}
+        for t, cell, code, e in parts:
+            cols["cell_id"].append(cell)
+            cols["grid_code"].append(code)
+            cols["problem_type"].append(np.full(len(cell), t, dtype=object))
+            cols["expected"].append(e.astype("float32"))
+        n = sum(len(c) for c in cols["cell_id"])
+        self.writer.write_table(pa.table({
+            "cell_id": pa.array(np.concatenate(cols["cell_id"]), pa.int64()),
+            "grid_code": pa.array(np.concatenate(cols["grid_code"]), pa.string()),
+            "week_start": pa.array([week_start] * n, pa.date32()),
+            "problem_type": pa.array(np.concatenate(cols["problem_type"]), pa.string()),
+            "expected": pa.array(np.concatenate(cols["expected"]), pa.float32()),
+        }, schema=self.SCHEMA))
+
+    def close(self) -> None:
+        self.writer.close()
+        write_if_changed(self.path, self.sink.getvalue())
+
+
+def write_truth(settings: Settings, events: pd.DataFrame, reports: pd.DataFrame) -> None:
+    """truth/events.parquet and truth/reports.parquet."""
     ev = events[EVENT_COLUMNS].copy()
     ev["cell_id"] = ev["cell_id"].astype("int64")
     ev["week_start"] = pd.to_datetime(ev["week_start"]).dt.date
     rep = reports[REPORT_TRUTH_COLUMNS].drop_duplicates("report_id").sort_values("report_id").reset_index(drop=True)
-    exp = expected[EXPECTED_COLUMNS].copy()
-    exp["cell_id"] = exp["cell_id"].astype("int64")
-    exp["week_start"] = pd.to_datetime(exp["week_start"]).dt.date
     truth = settings.truth
     write_if_changed(truth / "events.parquet", parquet_bytes(_table(ev)))
     write_if_changed(truth / "reports.parquet", parquet_bytes(_table(rep)))
-    write_if_changed(truth / "expected_counts.parquet", parquet_bytes(_table(exp)))

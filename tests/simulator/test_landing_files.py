@@ -64,7 +64,7 @@ def test_records_sit_in_their_days_folder(small_city):
 def test_hotline_text_names_callers_and_phones(small_city):
     h = read_source(small_city[0], "hotline")
     assert h["caller_phone"].str.fullmatch(r"1[3-9]\d{9}").all()
-    assert h["caller_name"].str.len().between(2, 5).all()
+    assert h["caller_name"].str.len().between(2, 8).all()
     assert h["content"].str.contains("[\u4e00-\u9fff]").all()
     assert h["content"].str.contains(",").any()                 # ascii commas, quoted
     assert h["content"].str.contains("\n").any()                # a quoted line break now and then

@@ -21,7 +21,8 @@ def test_events_track_expected_counts(small_city):
     for t, n in ev.groupby("problem_type").size().items():
         e = exp.loc[exp["problem_type"] == t, "expected"].sum()
         # Poisson-gamma: the total stays within a few standard deviations of its expectation
-        assert abs(n - e) < 4 * np.sqrt(e * 1.5) + 5, (t, n, e)
+        left_out = cfg.weeks * summary["cells"] * 1e-4 * cfg.scale  # cells below the truth's floor
+        assert abs(n - e) < 4 * np.sqrt(e * 1.5) + 5 + left_out, (t, n, e)
     assert summary["incidents"] == ev.groupby("problem_type").size().reindex(summary["incidents"]).fillna(0).astype(int).to_dict()
     busy = exp.groupby("cell_id")["expected"].sum().sort_values(ascending=False)
     top = busy.index[: len(busy) // 20]
@@ -48,6 +49,7 @@ def test_sources_report_the_same_event_within_minutes_and_metres(small_city):
     rep = pd.read_parquet(settings.truth / "reports.parquet").dropna(subset=["event_id"])
     h = read_source(settings, "hotline").drop_duplicates("order_no")
     h = h[(h["lon"] != "") & (h["lat"] != "")]
+    h = h[h["lon"].astype(float) > h["lat"].astype(float)]  # leave out the odd swapped pair (a fault)
     h["report_id"] = "hotline:" + h["order_no"]
     h = h.merge(rep[["report_id", "event_id"]], on="report_id")
     e = ev.loc[h["event_id"]]
