@@ -178,10 +178,8 @@ def warm_up() -> None:
             _type_district_counts(fingerprint(GRID_WEEK), (newest, newest - dt.timedelta(weeks=1),
                                                            newest - dt.timedelta(weeks=52)), None)
             _weekly_series(fingerprint(GRID_WEEK), None, False)
-        for table, columns in ((INCIDENTS, ("cell_id", "week_start", "problem_type", "minor_code", "district_code")),):
-            if exists(table):
-                load(table, columns)
         if exists(INCIDENTS):
+            week_sorted(INCIDENTS, INC_COLS)
             _source_counts_all(fingerprint(INCIDENTS))
         if exists(FORECASTS):
             forecast_weeks()
@@ -270,12 +268,54 @@ def grid_geometry() -> tuple[float, np.ndarray]:
 # ---------------------------------------------------------------- weeks and counts
 
 GW_COLS = ("cell_id", "district_code", "week_start", "problem_type", "incidents", "reports")
+INC_COLS = ("cell_id", "week_start", "problem_type", "minor_code", "district_code")
+
+
+@dataclass(frozen=True)
+class WeekSorted:
+    """A table held sorted by week_start, so the rows of any weeks are one zero-copy slice away."""
+
+    table: pa.Table
+    days: np.ndarray  # week_start of every row, as days since 1970, ascending
+
+    def between(self, first: dt.date, last: dt.date) -> pa.Table:
+        lo = np.searchsorted(self.days, (first - dt.date(1970, 1, 1)).days, side="left")
+        hi = np.searchsorted(self.days, (last - dt.date(1970, 1, 1)).days, side="right")
+        return self.table.slice(lo, hi - lo)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _week_sorted(path: str, ver: int, columns: tuple[str, ...]) -> WeekSorted:
+    tbl = _arrow(path, ver, columns, False)
+    tbl = tbl.sort_by([("week_start", "ascending")])
+    days = tbl.column("week_start").cast(pa.date32()).cast(pa.int32()).to_numpy()
+    return WeekSorted(tbl, days)
+
+
+def week_sorted(table: Table, columns: tuple[str, ...]) -> WeekSorted:
+    """A weekly table in memory, sorted by week (cached per Delta version)."""
+    ver = version(table)
+    if ver is None:
+        raise TableUnavailable(table.label)
+    try:
+        return _week_sorted(table_path(table), ver, columns)
+    except Exception as exc:
+        raise _unavailable(table, exc) from exc
+
+
+@st.cache_data(show_spinner=False)
+def _totals(fp: tuple) -> pd.DataFrame:
+    """Incidents and reports per week, district and type: the small table overview and trends read."""
+    gw = week_sorted(GRID_WEEK, GW_COLS).table
+    out = sql("""SELECT week_start, district_code, problem_type, sum(incidents) AS incidents,
+                 sum(reports) AS reports FROM gw GROUP BY ALL ORDER BY week_start""", gw=gw)
+    out["week_start"] = pd.to_datetime(out["week_start"])
+    return out
 
 
 @st.cache_data(show_spinner=False)
 def _weeks(fp: tuple) -> list[dt.date]:
-    gw = load(GRID_WEEK, GW_COLS)
-    return sql("SELECT DISTINCT week_start FROM gw ORDER BY 1", gw=gw)["week_start"].dt.date.tolist()
+    return sorted(_totals(fp)["week_start"].dt.date.unique())
 
 
 def weeks() -> list[dt.date]:
@@ -285,12 +325,11 @@ def weeks() -> list[dt.date]:
 
 @st.cache_data(show_spinner=False)
 def _type_district_counts(fp: tuple, week_starts: tuple[dt.date, ...], district: str | None) -> pd.DataFrame:
-    gw = load(GRID_WEEK, GW_COLS)
-    where, params = _where_district(district)
-    marks = ",".join("?" for _ in week_starts)
-    return sql(f"""SELECT week_start, district_code, problem_type, sum(incidents) AS incidents,
-                   sum(reports) AS reports FROM gw WHERE week_start IN ({marks}) {where}
-                   GROUP BY ALL""", list(week_starts) + params, gw=gw)
+    tot = _totals(fp)
+    m = tot["week_start"].isin([pd.Timestamp(w) for w in week_starts])
+    if district:
+        m &= tot["district_code"] == district
+    return tot[m].reset_index(drop=True)
 
 
 def type_district_counts(week_starts: list[dt.date], district: str | None = None) -> pd.DataFrame:
@@ -318,11 +357,11 @@ def source_counts(week_start: dt.date, district: str | None = None) -> pd.DataFr
 
 @st.cache_data(show_spinner=False)
 def _weekly_series(fp: tuple, district: str | None, by_district: bool) -> pd.DataFrame:
-    gw = load(GRID_WEEK, GW_COLS)
-    where, params = _where_district(district)
-    dcol = "district_code," if by_district else ""
-    return sql(f"""SELECT week_start, {dcol} problem_type, sum(incidents) AS incidents FROM gw
-                   WHERE TRUE {where} GROUP BY ALL ORDER BY week_start""", params, gw=gw)
+    tot = _totals(fp)
+    if district:
+        tot = tot[tot["district_code"] == district]
+    keys = ["week_start", "district_code", "problem_type"] if by_district else ["week_start", "problem_type"]
+    return tot.groupby(keys, as_index=False)["incidents"].sum()
 
 
 def weekly_series(district: str | None = None, by_district: bool = False) -> pd.DataFrame:
@@ -333,10 +372,10 @@ def weekly_series(district: str | None = None, by_district: bool = False) -> pd.
 @st.cache_data(show_spinner=False)
 def _recurring_cells(fp: tuple, week_start: dt.date, problem_type: str | None, district: str | None,
                      min_incidents: int, top: int) -> pd.DataFrame:
-    gw = load(GRID_WEEK, GW_COLS)
+    first = week_start - dt.timedelta(weeks=3)
+    gw = week_sorted(GRID_WEEK, GW_COLS).between(first, week_start)
     where, params = _where_district(district)
     tw, tparams = (" AND problem_type = ?", [problem_type]) if problem_type else ("", [])
-    first = week_start - dt.timedelta(weeks=3)
     out = sql(f"""SELECT cell_id, problem_type, sum(incidents) AS total, count(DISTINCT week_start) AS weeks_active,
                   sum(incidents) FILTER (WHERE week_start = ?) AS w0,
                   sum(incidents) FILTER (WHERE week_start = ?) AS w1,
@@ -376,7 +415,7 @@ def with_places(df: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cell_counts(fp: tuple, week_start: dt.date, problem_type: str, district: str | None) -> pd.DataFrame:
-    gw = load(GRID_WEEK, GW_COLS)
+    gw = week_sorted(GRID_WEEK, GW_COLS).between(week_start, week_start)
     where, params = _where_district(district)
     return sql(f"""SELECT cell_id, sum(incidents) AS incidents, sum(reports) AS reports FROM gw
                    WHERE week_start = ? AND problem_type = ? {where} GROUP BY cell_id""",
@@ -390,7 +429,7 @@ def cell_counts(week_start: dt.date, problem_type: str, district: str | None = N
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cell_minor_codes(fp: tuple, week_start: dt.date, problem_type: str, district: str | None) -> pd.DataFrame:
-    inc = load(INCIDENTS, ("cell_id", "week_start", "problem_type", "minor_code", "district_code"))
+    inc = week_sorted(INCIDENTS, INC_COLS).between(week_start, week_start)
     where, params = _where_district(district)
     return sql(f"""SELECT cell_id, minor_code, count(*) AS n FROM inc
                    WHERE week_start = ? AND problem_type = ? {where} GROUP BY ALL""",
