@@ -137,3 +137,35 @@ def classify_missing(texts, codes_type, clf: TextClassifier, threshold: float = 
     out = np.where(override, pred, out)
     origin = np.where(missing, "text", np.where(override, "code_overridden", "code"))
     return out, origin
+
+
+TEXT_SOURCES = ("hotline", "police110")
+
+
+def classifier_path(settings) -> Path:
+    """Where the data home keeps the current text classifier."""
+    return Path(settings.home) / "models" / MODEL_FILE
+
+
+def train_for_home(settings, min_texts: int = 200) -> TextClassifier | None:
+    """Train on silver/reports of hotline and 110 whose type came from their code; save under the data home."""
+    from models.lakehouse_io import delta_exists, read_delta
+
+    path = settings.table_path("silver", "reports")
+    if not delta_exists(path):
+        return None
+    reports = read_delta(path, ["source", "text", "problem_type", "type_origin"])
+    labelled = reports[reports["source"].isin(TEXT_SOURCES) & (reports["type_origin"] == "code")
+                       & reports["text"].notna()]
+    if len(labelled) < min_texts:
+        log.info("only %d labelled texts: no text classifier yet", len(labelled))
+        return None
+    clf = train_text_classifier(labelled["text"], labelled["problem_type"])
+    clf.save(classifier_path(settings))
+    return clf
+
+
+def load_for_home(settings) -> TextClassifier | None:
+    """The data home's text classifier, if one was trained (silver passes its predict as the hook)."""
+    path = classifier_path(settings)
+    return TextClassifier.load(path) if path.exists() else None

@@ -12,6 +12,8 @@ from models.backtest import BacktestConfig
 from models.backtest_home import run_backtest_for_home
 from models.forecasts import forecast_summary, forecasts_for_week, write_forecasts
 from models.summary import metric_table
+from models.text_classifier import log_text_classifier
+from models.text_classifier import train_for_home as train_text_for_home
 from models.training import outcomes_table, train_for_home
 
 GROUP = "ml"
@@ -109,6 +111,26 @@ def forecasts(context: dg.AssetExecutionContext, lakehouse: LakehouseResource,
     return dg.MaterializeResult(metadata=meta)
 
 
+@dg.asset(group_name=GROUP, deps=[dg.AssetKey("silver_reports")],
+          description="文本分类器 Problem type from hotline/110 text (char 1-3-gram TF-IDF + logistic regression), "
+                      "trained on reports typed by their code; silver uses it where a code is missing or wrong")
+def text_classifier(context: dg.AssetExecutionContext, lakehouse: LakehouseResource,
+                    mlflow: MLflowResource) -> dg.MaterializeResult:
+    settings = lakehouse.settings()
+    mlflow.setup(settings)
+    clf = train_text_for_home(settings)
+    if clf is None:
+        context.log.warning("not enough labelled texts in silver/reports yet; no classifier trained")
+        return dg.MaterializeResult(metadata={"trained": False})
+    run_id = log_text_classifier(clf, settings.home / "models" / "text_classifier.skops")
+    per = clf.per_class()[["problem_type", "precision", "recall", "f1-score", "support"]]
+    return dg.MaterializeResult(metadata={
+        "trained": True, "held_out_accuracy": float(clf.report["accuracy"]),
+        "per_class": dg.MetadataValue.md(markdown_table(per)), "mlflow_run_id": run_id,
+        "path": dg.MetadataValue.path(str(settings.home / "models" / "text_classifier.skops")),
+    })
+
+
 # Two jobs because the week being learnt from and the week being forecast are keyed differently.
 ml_train_job = dg.define_asset_job("ml_backtest_train", selection=dg.AssetSelection.assets(backtest, trained_model),
                                    partitions_def=weekly_partitions)
@@ -122,5 +144,5 @@ ml_forecast_schedule = dg.build_schedule_from_partitioned_job(
     ml_forecast_job, hour_of_day=5, minute_of_hour=30, name="ml_forecast_monday_0530",
     description="每周一 05:30 生成本周预测 / Mondays 05:30: this week's forecasts")
 
-defs = dg.Definitions(assets=[backtest, trained_model, forecasts], jobs=[ml_train_job, ml_forecast_job],
+defs = dg.Definitions(assets=[backtest, trained_model, forecasts, text_classifier], jobs=[ml_train_job, ml_forecast_job],
                       schedules=[ml_train_schedule, ml_forecast_schedule])

@@ -90,3 +90,21 @@ def test_metrics_and_model_are_logged_to_mlflow(clf, home, monkeypatch):
         assert [a.path for a in mlflow.MlflowClient().list_artifacts(run_id)] == ["text_classifier.skops"]
     finally:
         mlflow.set_tracking_uri(None)
+
+
+def test_trained_from_the_data_home_reports_and_loaded_for_silver(corpus, home):
+    from deltalake import write_deltalake
+
+    from models.text_classifier import load_for_home, train_for_home
+
+    settings = get_settings(home)
+    texts, labels = corpus
+    reports = pd.DataFrame({"source": "hotline", "text": texts, "problem_type": labels, "type_origin": "code"})
+    reports.loc[::10, "type_origin"] = "text"  # typed by text before: not a label
+    write_deltalake(settings.table_path("silver", "reports"), reports)
+    assert load_for_home(settings) is None
+    clf = train_for_home(settings)
+    assert clf.per_class()["support"].sum() == pytest.approx(0.2 * 0.9 * len(texts), abs=3)
+    loaded = load_for_home(settings)
+    types, conf = loaded.predict(pd.Series(["小区楼顶有人私搭乱建彩钢房"]))
+    assert types[0] == "violation" and conf[0] > 0.5
