@@ -29,7 +29,7 @@ def day_table(start: dt.date, n_days: int) -> pd.DataFrame:
     spring_festival = np.array([("Spring Festival" in cn.get(d, "")) or ("New Year's Eve" in cn.get(d, ""))
                                 for d in date])
     # The fortnight before the Spring Festival: New-Year goods markets swell.
-    sf_dates = [d for d, ok in zip(date, spring_festival) if ok]
+    sf_dates = [d for d, ok in zip(date, spring_festival, strict=False) if ok]
     pre_festival = np.zeros(n_days, dtype=bool)
     for d0 in sf_dates:
         pre_festival |= (date >= d0 - dt.timedelta(days=14)) & (date < d0)

@@ -33,7 +33,7 @@ def case_snapshots(rep: pd.DataFrame, layout: Layout, addresses, rng: np.random.
     if n == 0:
         return pd.DataFrame(columns=[*CASE_FIELDS, "snapshot_time"])
     cw = crosswalk("cases")
-    by_minor = dict(zip(cw["minor_code"], cw["event_minor_code"]))
+    by_minor = dict(zip(cw["minor_code"], cw["event_minor_code"], strict=False))
     minor_codes = cw["event_minor_code"].to_numpy()
     minor = np.array([by_minor[m] for m in rep["minor_code"]], dtype=object)
     mis = rng.random(n) < 0.03

@@ -55,7 +55,7 @@ DRIVERS: dict[str, list[tuple[str, str, float, str, str, dict[str, float]]]] = {
         ("mall", "mall", 0.04, "stall_mall", "street", {"0504": 0.6, "0501": 0.4}),
         ("park", "park", 0.12, "stall_park", "evening", {"0501": 0.7, "0510": 0.3}),
         ("new_spot", "stall_spots", 0.26, "stall_spot", "street", {"0501": 0.8, "0504": 0.2}),
-        ("scattered", "built_up", 0.35, "stall_street", "street", {"0501": 0.6, "0504": 0.3, "0510": 0.1}),
+        ("scattered", "built_up", 0.45, "stall_street", "street", {"0501": 0.6, "0504": 0.3, "0510": 0.1}),
     ],
     "parking": [
         ("street", "street", 0.24, "park_street", "commute", {"0505": 0.8, "0506": 0.2}),

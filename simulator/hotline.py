@@ -26,9 +26,9 @@ TIME_FMT = "%Y-%m-%d %H:%M:%S"
 
 def _codes() -> tuple[dict[str, tuple[str, str]], dict[str, list[tuple[str, str]]]]:
     cw = crosswalk("hotline")
-    by_minor = {m: (c, n.removeprefix("12345 ")) for c, m, n in zip(cw["category_code"], cw["minor_code"], cw["note"])}
+    by_minor = {m: (c, n.removeprefix("12345 ")) for c, m, n in zip(cw["category_code"], cw["minor_code"], cw["note"], strict=False)}
     by_type: dict[str, list[tuple[str, str]]] = {}
-    for c, t, n in zip(cw["category_code"], cw["problem_type"], cw["note"]):
+    for c, t, n in zip(cw["category_code"], cw["problem_type"], cw["note"], strict=False):
         by_type.setdefault(t, []).append((c, n.removeprefix("12345 ")))
     return by_minor, by_type
 
@@ -37,7 +37,7 @@ def fmt_time(t: pd.Series | np.ndarray) -> np.ndarray:
     return pd.to_datetime(pd.Series(t)).dt.strftime(TIME_FMT).fillna("").to_numpy(dtype=object)
 
 
-def hotline_rows(rep: pd.DataFrame, addresses: Addresses, callers: "CallerPool", end: pd.Timestamp,
+def hotline_rows(rep: pd.DataFrame, addresses: Addresses, callers: CallerPool, end: pd.Timestamp,
                  rng: np.random.Generator, wgs_lonlat: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
     """Work orders for hotline reports (rep holds order_no already)."""
     n = len(rep)

@@ -56,7 +56,7 @@ def _kernel(layout: Layout, x: np.ndarray, y: np.ndarray, sigma_m: float, streng
     dc, dr = np.meshgrid(offs, offs)
     dc, dr = dc.ravel(), dr.ravel()
     rows, cols, vals = [], [], []
-    for i, (px, py) in enumerate(zip(x, y)):
+    for i, (px, py) in enumerate(zip(x, y, strict=False)):
         c0, r0 = spec.cell_index(np.array([px]), np.array([py]))
         cc, rr = c0[0] + dc, r0[0] + dr
         ok = (cc >= 0) & (cc < spec.ncols) & (rr >= 0) & (rr < spec.nrows)

@@ -80,12 +80,12 @@ def _population(city: City, grid: pd.DataFrame, spec: GridSpec, raster: np.ndarr
     lon_c = [c[0] for c in CORES]
     lat_c = [c[1] for c in CORES]
     cx, cy = city.to_projected(lon_c, lat_c)
-    for (_, _, w, s), px, py in zip(CORES, cx, cy):
+    for (_, _, w, s), px, py in zip(CORES, cx, cy, strict=False):
         pop += w * np.exp(-((x - px) ** 2 + (y - py) ** 2) / (2 * s * s))
     rng = stream(seed, "population")
     streets = [(s, d["code"]) for d in city.districts for s in d["streets"]]
     sx, sy = city.to_projected([s["centre"][0] for s, _ in streets], [s["centre"][1] for s, _ in streets])
-    for (s, dcode), px, py in zip(streets, sx, sy):
+    for (s, dcode), px, py in zip(streets, sx, sy, strict=False):
         w = (0.12 if s["code"] >= "100" else 0.3) * rng.uniform(0.6, 1.4)
         if dcode == "150627":
             w *= 0.6
@@ -137,7 +137,7 @@ def _places(city: City, grid: pd.DataFrame, pop: np.ndarray, road_name: np.ndarr
     d_old = np.hypot(x - dong_x[0], y - dong_y[0])
     rows = []
     for kind, (counts, alpha) in PLACE_PLAN.items():
-        for district, n in zip(DISTRICT_ORDER, counts):
+        for district, n in zip(DISTRICT_ORDER, counts, strict=False):
             if n == 0:
                 continue
             in_d = dcode == district
@@ -191,7 +191,7 @@ def _places(city: City, grid: pd.DataFrame, pop: np.ndarray, road_name: np.ndarr
     places["lon"], places["lat"] = np.round(lon, 6), np.round(lat, 6)
     counter: dict[str, int] = {}
     names = []
-    for k, p in zip(places["kind"], places["pos"]):
+    for k, p in zip(places["kind"], places["pos"], strict=False):
         counter[k] = counter.get(k, 0) + 1
         names.append(place_name(k, str(road_name[p]), counter[k] - 1, rng))
     places["name"] = names

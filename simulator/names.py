@@ -82,4 +82,4 @@ def phone_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
                                   "155", "156", "158", "159", "177", "180", "181", "186", "187", "188", "189",
                                   "191", "198", "199"], dtype=object), n)
     body = rng.integers(0, 10**8, n)
-    return np.array([f"{p}{b:08d}" for p, b in zip(prefix, body)], dtype=object)
+    return np.array([f"{p}{b:08d}" for p, b in zip(prefix, body, strict=False)], dtype=object)

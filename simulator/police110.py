@@ -22,7 +22,7 @@ def police110_rows(rep: pd.DataFrame, addresses: Addresses, rng: np.random.Gener
     """Call records for police110 reports (rep holds jjdbh already)."""
     n = len(rep)
     cw = crosswalk("police110")
-    by_minor = dict(zip(cw["minor_code"], cw["bjxldm"]))
+    by_minor = dict(zip(cw["minor_code"], cw["bjxldm"], strict=False))
     codes = cw["bjxldm"].to_numpy()
     minor = rep["minor_code"].to_numpy()
     xl = np.array([by_minor.get(m, "110999") for m in minor], dtype=object)

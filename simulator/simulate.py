@@ -14,6 +14,7 @@ from tqdm import tqdm
 from gridwatch.settings import Settings
 from gridwatch.taxonomy import FORECAST_TYPES, PROBLEM_TYPES
 from simulator.addresses import Addresses
+from simulator.cases import CASE_FIELDS, case_snapshots
 from simulator.config import SimConfig
 from simulator.events import sample_week
 from simulator.faults import inject_faults
@@ -22,7 +23,6 @@ from simulator.hotline import HOTLINE_COLUMNS, CallerPool, hotline_rows
 from simulator.intensity import IntensityModel
 from simulator.layout import build_layout
 from simulator.police110 import POLICE110_FIELDS, police110_rows
-from simulator.cases import CASE_FIELDS, case_snapshots
 from simulator.randomness import stream
 from simulator.realism import ranking_figures, week_to_week_correlation
 from simulator.reports import assign_reports
@@ -130,10 +130,10 @@ class _Run:
         vid = np.flatnonzero(src == "video")
         cam = self.layout.cameras["camera_id"].to_numpy()[np.maximum(rep["camera"].to_numpy()[vid], 0)]
         nums = self.ids.take("video", len(vid))
-        key[vid] = [f"{c}-{ymd[j]}-{n:07d}" for c, j, n in zip(cam, vid, nums)]
+        key[vid] = [f"{c}-{ymd[j]}-{n:07d}" for c, j, n in zip(cam, vid, nums, strict=False)]
         rep["key"] = key
         # A case passed on from the hotline quotes the order number.
-        row_to_key = dict(zip(rep["row"].to_numpy(), key))
+        row_to_key = dict(zip(rep["row"].to_numpy(), key, strict=False))
         rep["link_order"] = [row_to_key.get(int(lk.split("#")[1]), "") if lk else "" for lk in rep["link"]]
         self.truth_reports.append(pd.DataFrame({
             "report_id": rep["source"] + ":" + rep["key"], "source": rep["source"], "event_id": rep["event_id"],
@@ -152,7 +152,7 @@ class _Run:
         nums = self.ids.take("video", len(noise))
         cam = self.layout.cameras["camera_id"].to_numpy()[noise["camera"].to_numpy()]
         ymd = _ymd(noise["report_time"])
-        noise["key"] = [f"{c}-{d}-{n:07d}" for c, d, n in zip(cam, ymd, nums)]
+        noise["key"] = [f"{c}-{d}-{n:07d}" for c, d, n in zip(cam, ymd, nums, strict=False)]
         self.truth_reports.append(pd.DataFrame({
             "report_id": "video:" + noise["key"], "source": "video", "event_id": None, "problem_type": None,
             "minor_code": None, "report_time": noise["report_time"]}))

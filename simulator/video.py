@@ -18,7 +18,7 @@ FALSE_ALARM_SHARE = 0.15
 
 def video_event_types() -> dict[str, str]:
     cw = crosswalk("video")
-    return dict(zip(cw["minor_code"], cw["event_type"]))
+    return dict(zip(cw["minor_code"], cw["event_type"], strict=False))
 
 
 def noise_detections(layout: Layout, week_start: pd.Timestamp, n_real: int, precursor: list[tuple[int, float]],

@@ -29,5 +29,5 @@ def read_source(settings, source: str) -> pd.DataFrame:
         frames = [pq.read_table(f).to_pandas() for f in files]
     else:
         frames = [pd.DataFrame([json.loads(x) for x in f.read_text("utf-8").splitlines()]) for f in files]
-    frames = [f.assign(_file=p.name, _dt=p.parent.name[3:]) for f, p in zip(frames, files) if len(f)]
+    frames = [f.assign(_file=p.name, _dt=p.parent.name[3:]) for f, p in zip(frames, files, strict=False) if len(f)]
     return pd.concat(frames, ignore_index=True)

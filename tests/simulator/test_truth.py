@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from pyproj import Geod
+from sim_landing_reader import read_source
 
 from simulator.coords import from_wgs84
-from sim_landing_reader import read_source
 
 
 def test_events_track_expected_counts(small_city):
