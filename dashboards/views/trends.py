@@ -6,7 +6,26 @@ import altair as alt
 import streamlit as st
 
 from dashboards import data, ui
-from dashboards.i18n import t, type_label
+from dashboards.i18n import lang, t, type_label
+
+
+
+@st.fragment
+def recurring(ptype: str | None, district: str | None) -> None:
+    """Top recurring cells for a chosen week; moving its slider reruns only this part of the page."""
+    with ui.guard():
+        week = ui.week_slider(data.weeks(), key="trends_week")
+        rec = data.recurring_cells(week, ptype, district)
+        if rec.empty:
+            st.info(t("no_rows"))
+        rec["type"] = rec["problem_type"].map(type_label) if len(rec) else []
+        rec["street"] = rec["street_en"] if lang() == "en" else rec["street_zh"]
+        labels = [ui.iso_label(week - dt.timedelta(weeks=k)) for k in (3, 2, 1, 0)]
+        ui.show_table(rec, {"grid_code": t("cell_code"), "type": t("problem_type"), "street": t("street"),
+                            "community_zh": t("community"), "w0": labels[0], "w1": labels[1], "w2": labels[2],
+                            "w3": labels[3], "total": t("last4"), "weeks_active": t("weeks_active")},
+                      key="recurring_table")
+
 
 st.title(t("page_trends"))
 with ui.guard():
@@ -48,15 +67,4 @@ with ui.guard():
                  alt.Tooltip("incidents:Q", title=t("incidents"), format=",")]).properties(height=240))
 
     st.subheader(t("recurring_cells"))
-    weeks = data.weeks()
-    week = ui.week_slider(weeks, key="trends_week")
-    rec = data.recurring_cells(week, ptype, district)
-    if rec.empty:
-        st.info(t("no_rows"))
-    rec["type"] = rec["problem_type"].map(type_label) if len(rec) else []
-    rec["street"] = rec["street_en"] if st.session_state.get("lang") == "en" else rec["street_zh"]
-    labels = [ui.iso_label(week - dt.timedelta(weeks=k)) for k in (3, 2, 1, 0)]
-    ui.show_table(rec, {"grid_code": t("cell_code"), "type": t("problem_type"), "street": t("street"),
-                        "community_zh": t("community"), "w0": labels[0], "w1": labels[1], "w2": labels[2],
-                        "w3": labels[3], "total": t("last4"), "weeks_active": t("weeks_active")},
-                  key="recurring_table")
+    recurring(ptype, district)
