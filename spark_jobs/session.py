@@ -47,9 +47,6 @@ def build_spark(
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
         conf.setdefault("spark.driver.memory", os.environ.get("GRIDWATCH_DRIVER_MEMORY", "6g"))
-        # Delta rebuilds a table's state in 50 tasks by default; on one machine that costs seconds per
-        # read, write or MERGE (measured 4x slower over small tables), so use a couple.
-        conf.setdefault("spark.databricks.delta.snapshotPartitions", "2")
         # Delta rebuilds a table's snapshot (and Spark lists many files) in jobs of 50 and up to 10,000
         # tasks by default; on a few local cores that scheduling costs more than the work (measured:
         # a small write 30 s -> 10 s, OPTIMIZE 58 s -> 13 s on a loaded 2-core machine).
