@@ -1,7 +1,5 @@
 """Silver layer assets: typed per-source tables, quarantine, reports, incidents, cases, the unit grid."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from dagster_project.partitions import daily_partitions

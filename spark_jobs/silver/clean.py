@@ -30,7 +30,8 @@ def batch_days(bronze_df: DataFrame) -> list[str]:
 
 def clean_source(spark: SparkSession, bronze_df: DataFrame, source: str, settings: Settings, *,
                  city: City | None = None, grid: DataFrame | None = None,
-                 existing: DataFrame | None = None, check_existing: bool = True) -> tuple[DataFrame, DataFrame]:
+                 existing: DataFrame | None = None, check_existing: bool = True,
+                 days: list[str] | None = None) -> tuple[DataFrame, DataFrame]:
     """Clean bronze rows of one source into (silver rows, quarantine rows).
 
     Duplicates are checked within the frame and against silver rows of other landing days (read from the
@@ -57,7 +58,8 @@ def clean_source(spark: SparkSession, bronze_df: DataFrame, source: str, setting
     rejected = df.where(F.col(REASON).isNotNull())
     accepted = df.where(F.col(REASON).isNull())
     if existing is None and check_existing:
-        existing = read_other_days(spark, settings.table_path("silver", s.table), batch_days(bronze_df))
+        days = days if days is not None else batch_days(bronze_df)
+        existing = read_other_days(spark, settings.table_path("silver", s.table), days)
     marked = mark_duplicates(accepted, list(s.key), existing)
     dups = marked.where(F.col(DUP_REASON).isNotNull())
 

@@ -15,12 +15,12 @@ from spark_jobs.incidents import (
     REPORT_COLUMNS, REPORT_SOURCES, Classifier, MergeRule, assign_incidents, build_incidents, build_reports,
     merge_rate, type_reports,
 )
+from spark_jobs.quarantine import quarantine_path
 from spark_jobs.silver.clean import clean_source
 from spark_jobs.silver.sources import spec
 from spark_jobs.silver.store import is_delta, merge_by_key, merge_quarantine, read_other_days, replace_days
 
 log = logging.getLogger(__name__)
-QUARANTINE_TABLE = "quarantine"
 
 
 @dataclass
@@ -71,7 +71,8 @@ def refresh_source(spark: SparkSession, settings: Settings, source: str, days: l
     if bronze is None:
         log.warning("bronze/%s does not exist yet; nothing to clean", source)
         return SilverCounts()
-    clean, quarantine = clean_source(spark, bronze, source, settings, city=city, grid=unit_grid_df(spark, city))
+    clean, quarantine = clean_source(spark, bronze, source, settings, city=city, grid=unit_grid_df(spark, city),
+                                     days=days)
     clean, quarantine = clean.persist(), quarantine.persist()
     table = spec(source).table
     counts = SilverCounts(rows_in=bronze.count(), rows_out=clean.count())
@@ -82,7 +83,7 @@ def refresh_source(spark: SparkSession, settings: Settings, source: str, days: l
         _write_case_tables(spark, settings, clean, days)
     else:
         replace_days(spark, clean, settings.table_path("silver", table), days)
-    merge_quarantine(spark, quarantine, settings.table_path("silver", QUARANTINE_TABLE), source, days)
+    merge_quarantine(spark, quarantine, quarantine_path(settings), source, days)
     clean.unpersist()
     quarantine.unpersist()
     log.info("silver/%s %s..%s: %s", table, days[0] if days else "-", days[-1] if days else "-",

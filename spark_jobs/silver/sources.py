@@ -162,7 +162,7 @@ def _cases(df: DataFrame, key: bytes) -> DataFrame:
     }
     for t in CASE_TIMES:
         cols[f"{t}_t"] = local_time(c(t))
-    df = df.drop("grid_code").withColumns(cols).drop(*CASE_TIMES, "version", "rework_count")
+    df = df.withColumns(cols).drop("grid_code", *CASE_TIMES, "version", "rework_count")
     return df.withColumnsRenamed({**{f"{t}_t": t for t in CASE_TIMES},
                                   "version_n": "version", "rework_count_n": "rework_count"})
 

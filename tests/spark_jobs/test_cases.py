@@ -26,8 +26,12 @@ def _versions(spark, order):
     }
     from datetime import date
 
+    import pandas as pd
+
     # version 4 (rework) has no timestamp later than version 3: valid_from must not go back in time.
-    return spark.createDataFrame([rows[v] + (date(2026, 11, 2),) for v in order], SCHEMA)
+    cols = [c.split()[0] for c in SCHEMA.split(", ")]
+    pdf = pd.DataFrame([rows[v] + (date(2026, 11, 2),) for v in order], columns=cols)
+    return spark.createDataFrame(pdf, SCHEMA)  # pandas wall-clock times are read in the session time zone
 
 
 def test_scd2_intervals_are_contiguous_and_ordered_by_version(spark):
@@ -61,6 +65,7 @@ def test_cases_as_of_any_past_time(spark):
     hist = case_history(_versions(spark, [1, 2, 3, 4, 5, 6]))
 
     def state(when):
+        when = when if isinstance(when, str) else when.strftime("%Y-%m-%d %H:%M:%S")  # local wall clock
         return {r.case_no: (r.version, r.status) for r in cases_as_of(hist, when).collect()}
 
     assert state(_t(7)) == {}
