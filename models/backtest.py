@@ -38,7 +38,7 @@ class BacktestConfig:
     variants: tuple[str, ...] = ("poisson", "tweedie", "lambdarank")
     report_variants: bool = True      # also score every variant on the held-out origins
     tune: bool = True
-    tune_weeks: int = 4               # weeks just before the first origin used for choosing
+    tune_weeks: int = 6               # weeks just before the first origin used for choosing
     tune_budget_s: float = 120.0
     ks: tuple[float, ...] = (1, 5)
     block: int = 4                    # block length (weeks) of the bootstrap
