@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from models.forecaster import HotspotModel, ModelSpec
@@ -132,15 +131,3 @@ def load_champion(settings, problem_type: str) -> HotspotModel | None:
     except Exception as exc:  # store missing or unreadable
         log.warning("no champion for %s: %s", problem_type, exc)
         return None
-
-
-def frozen_metrics(model: HotspotModel, week_rows, y_by_week: Mapping, totals: Mapping, weeks: list) -> dict[str, float]:
-    """Mean HR@5% and deviance of a frozen model over given weeks (to judge a champion on new origins)."""
-    from models import metrics as m
-
-    hr, dev = [], []
-    for w in weeks:
-        X = week_rows(w)
-        hr.append(m.hit_rate(model.score(X), y_by_week[w], 5, totals.get(w)))
-        dev.append(m.poisson_deviance(y_by_week[w], model.expected(X)))
-    return {"hr@5": float(np.nanmean(hr)), "deviance": float(np.mean(dev))}
