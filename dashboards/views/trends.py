@@ -9,7 +9,6 @@ from dashboards import data, ui
 from dashboards.i18n import lang, t, type_label
 
 
-
 @st.fragment
 def recurring(ptype: str | None, district: str | None) -> None:
     """Top recurring cells for a chosen week; moving its slider reruns only this part of the page."""

@@ -17,6 +17,8 @@ from deltalake import write_deltalake
 
 from gridwatch.city import UNIT_GRID_COLUMNS, unit_grid
 from gridwatch.taxonomy import FORECAST_TYPES, PROBLEM_TYPES, minor_codes
+from models.case_kpis import COUNTS, KpiConfig
+from models.case_kpis import _rates as _kpi_rates
 from models.list_scoring import SCORE_COLUMNS
 from models.risk_list import RISK_LIST_COLUMNS
 
@@ -186,20 +188,31 @@ def _list_scores(rl: pd.DataFrame, gw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _case_kpis(districts: list[str], weeks: list[dt.date], rng: np.random.Generator) -> pd.DataFrame:
+    """Rows in the shape models.case_kpis.case_kpis writes: district totals and department rows, counts and rates."""
     rows = []
     for d in districts:
-        for dept in ("市容科", "执法一中队", "执法二中队"):
-            for w in weeks:
-                rates = rng.uniform(0.6, 1.0, 6)
-                rates[4] = rng.uniform(0.0, 0.15)
-                rates[5] = rng.uniform(0.0, 0.2)
-                rows.append({"district_code": d, "department": dept, "week_start": w,
-                             "filing_rate": rates[0], "ontime_handling_rate": rates[1], "closure_rate": rates[2],
-                             "ontime_closure_rate": rates[3], "rework_rate": rates[4], "extension_rate": rates[5],
-                             "composite_score": float(100 * np.mean([rates[0], rates[1], rates[2], rates[3],
-                                                                     1 - rates[4], 1 - rates[5]])),
-                             "cases_reported": int(rng.integers(5, 60))})
-    return pd.DataFrame(rows)
+        for w in weeks:
+            y, wk, _ = w.isocalendar()
+            depts = []
+            for dept in ("市容科", "执法一中队", "执法二中队"):
+                reported = int(rng.integers(5, 60))
+                due = int(rng.integers(3, reported + 1))
+                handled = int(rng.integers(1, due + 1))
+                closed = int(rng.integers(0, due + 1))
+                depts.append({"department": dept, "reported": reported, "filed": int(rng.integers(reported // 2, reported + 1)),
+                              "due": due, "handled_on_time": int(rng.integers(0, handled + 1)), "closed": closed,
+                              "closed_on_time": int(rng.integers(0, closed + 1)), "extended": int(rng.integers(0, 3)),
+                              "handled": handled, "reworked": int(rng.integers(0, min(3, handled) + 1))})
+            total = {k: sum(x[k] for x in depts) for k in COUNTS}
+            for level, part in [("district", {**total, "department": "全部 all"})] + [("department", x) for x in depts]:
+                rows.append({"week_start": w, "iso_week": f"{y}-W{wk:02d}", "district_code": d, "level": level,
+                             **part})
+    out = pd.DataFrame(rows)
+    out = _kpi_rates(out, KpiConfig.load())
+    out["as_of"] = pd.Timestamp("2026-12-01 06:00")
+    out["computed_at"] = pd.Timestamp("2026-12-01 06:00")
+    out["kpi_config_version"] = KpiConfig.load().version
+    return out
 
 
 def _ledger_and_quarantine(weeks: list[dt.date], inc: pd.DataFrame, rng: np.random.Generator):

@@ -103,7 +103,7 @@ def test_assessment_ranks_by_composite(lakehouse, monkeypatch):
     assert list(table["Ranking"]) == sorted(table["Ranking"])
     assert list(table["Composite score"]) == sorted(table["Composite score"], reverse=True)
     at.radio(key="kpi_level").set_value("department").run()
-    assert len(table_with(at, "Department")) == 9  # three departments in three districts
+    assert len(table_with(at, "Department")) == 9  # three departments in three districts, no district totals
 
 
 def test_risk_list_downloads_are_the_published_files(lakehouse, monkeypatch):

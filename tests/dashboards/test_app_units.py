@@ -58,6 +58,24 @@ def test_monthly_rates_are_weighted_by_cases_and_ranked():
     assert list(out["district_code"]) == ["B", "A"] and list(out["ranking"]) == [1, 2]
 
 
+def test_monthly_rates_are_recomputed_from_case_counts():
+    counts = {"reported": [10, 30], "filed": [10, 15], "due": [4, 6], "handled_on_time": [4, 0], "closed": [4, 3],
+              "closed_on_time": [4, 0], "extended": [0, 3], "handled": [4, 3], "reworked": [0, 3]}
+    week = pd.DataFrame({"district_code": "A", "department": "全部 all", "level": "district",
+                         "week_start": [dt.date(2026, 11, 2), dt.date(2026, 11, 9)], **counts,
+                         "computed_at": pd.Timestamp("2026-12-01")})
+    stale = week.iloc[[0]].assign(filed=0, computed_at=pd.Timestamp("2026-11-10"))  # an older computation
+    out = assessment.ranked(assessment.with_period(pd.concat([stale, week]), "month"), "district").iloc[0]
+    assert out["filing_rate"] == pytest.approx(25 / 40)
+    assert out["ontime_handling_rate"] == pytest.approx(4 / 10)
+    assert out["rework_rate"] == pytest.approx(3 / 7)
+    scores = {"filing_rate": 25 / 40, "ontime_handling_rate": 0.4, "closure_rate": 0.7, "ontime_closure_rate": 0.4,
+              "rework_rate": 1 - 3 / 7, "extension_rate": 1 - 0.3}
+    weights = {"filing_rate": 0.10, "ontime_handling_rate": 0.25, "closure_rate": 0.15, "ontime_closure_rate": 0.35,
+               "rework_rate": 0.10, "extension_rate": 0.05}  # gridwatch/config/kpi.yaml
+    assert out["composite_score"] == pytest.approx(100 * sum(weights[k] * scores[k] for k in weights))
+
+
 def test_capture_curve_against_hand_counted_week(tmp_path, monkeypatch):
     home = tmp_path / "home"
     week = dt.date(2026, 11, 23)
