@@ -70,11 +70,8 @@ def map_cells(week: dt.date, ptype: str, measure: str, district: str | None) -> 
         fc = fc[fc["expected"] > 0]
         cells = fc.merge(counts, on="cell_id", how="left")
         value = "expected"
-    else:
+    else:  # counts only: the forecast columns come with the forecast view (no forecast scan per week here)
         cells = counts.nlargest(MAX_CELLS, "incidents")
-        if data.exists(data.FORECASTS) and week in set(data.forecast_weeks()):
-            cells = cells.merge(data.cell_forecasts(week, ptype, district)[["cell_id", "expected", "p_any"]],
-                                on="cell_id", how="left")
         value = "incidents"
     for c in ("incidents", "reports"):
         if c in cells:
