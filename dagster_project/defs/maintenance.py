@@ -1,7 +1,5 @@
 """Table care: weekly OPTIMIZE (Z-ordered by cell and time) and safe VACUUM of the large Delta tables."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from dagster_project.resources import LakehouseResource, SparkResource

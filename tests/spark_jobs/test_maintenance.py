@@ -137,3 +137,38 @@ def test_care_for_table_skips_missing_and_cares_for_existing(spark, tmp_path):
     assert result["optimize"]["zorder_by"] == ["cell_id", "event_time"]
     assert result["optimize"]["files_after"] < result["optimize"]["files_before"]
     assert result["vacuum"]["files_deleted"] == 0
+
+
+def test_weekly_table_care_assets_materialize_and_report(spark, home):
+    import dagster as dg
+
+    from dagster_project.defs.maintenance import defs as care_defs
+    from dagster_project.resources import LakehouseResource, SparkResource
+    from gridwatch.settings import get_settings
+
+    settings = get_settings(home)
+    _incidents_like(spark, settings.table_path("silver", "incidents"), files_per_day=3, rows=1000)
+    assets = {a.key.to_user_string(): a for a in care_defs.assets}
+    schedule = next(iter(care_defs.schedules))
+    assert schedule.cron_schedule == "30 23 * * 0" and schedule.execution_timezone == "Asia/Shanghai"
+    assert all(a.group_names_by_key[a.key] == "maintenance" for a in care_defs.assets)
+
+    result = dg.materialize(
+        [assets["table_care_silver_incidents"], assets["table_care_silver_video"]],
+        resources={"spark": SparkResource(master="local[2]"), "lakehouse": LakehouseResource(home=str(home))},
+        run_config={"ops": {"table_care_silver_incidents": {"config": {"retention_hours": 336}}}},
+    )
+
+    assert result.success
+    meta = {name: result.asset_materializations_for_node(name)[0].metadata
+            for name in ("table_care_silver_incidents", "table_care_silver_video")}
+    care = meta["table_care_silver_incidents"]
+    assert care["zorder_by"].value == "cell_id, event_time"
+    assert care["files_after"].value < care["files_before"].value == 6
+    assert care["retention_hours"].value == 336
+    assert "skipped" in meta["table_care_silver_video"]
+    with pytest.raises(Exception, match="168"):
+        dg.materialize([assets["table_care_silver_incidents"]],
+                       resources={"spark": SparkResource(master="local[2]"),
+                                  "lakehouse": LakehouseResource(home=str(home))},
+                       run_config={"ops": {"table_care_silver_incidents": {"config": {"retention_hours": 1}}}})
