@@ -129,7 +129,7 @@ def run_suite(df: Any, suite_name: str, checks: list[Check] | None = None,
     outcomes = []
     if active:
         result = _batch(df).validate(suite)
-        for check, er in zip(active, _in_order(active, result.results)):
+        for check, er in zip(active, _in_order(active, result.results), strict=False):
             res = er.result or {}
             exc = (er.exception_info or {}).get("exception_message") if er.exception_info else None
             if isinstance(er.exception_info, dict) and not exc:

@@ -90,7 +90,7 @@ def _source_figures(spark: SparkSession, settings: Settings, source: str, ledger
     rest = silver_q[silver_q["reason_code"] != DUPLICATE_REASON]
     # Every quarantine row of the batch by reason: at landing, in silver, and duplicates merged away.
     all_reasons = by_reason.groupby(["batch_id", "reason_code"])["n"].sum().reset_index()
-    reasons = {b: {r: int(n) for r, n in zip(g["reason_code"], g["n"])} for b, g in all_reasons.groupby("batch_id")}
+    reasons = {b: {r: int(n) for r, n in zip(g["reason_code"], g["n"], strict=False)} for b, g in all_reasons.groupby("batch_id")}
     out["quarantined_at_landing"] = out["batch_id"].map(landing_q).fillna(0).astype("int64")
     out["quarantined"] = out["batch_id"].map(rest.groupby("batch_id")["n"].sum()).fillna(0).astype("int64")
     out["merged"] = out["merged_in_silver"] + out["batch_id"].map(dup).fillna(0).astype("int64")

@@ -73,7 +73,7 @@ def commit_files(spark: SparkSession, settings: Settings, outcomes: list[FileOut
     if not outcomes:
         return
     done = read_ledger(settings, outcomes[0].file.source)
-    seen = set(zip(done["source_file"], done["sha256"]))
+    seen = set(zip(done["source_file"], done["sha256"], strict=False))
     rows = [(o.file.source, o.file.source_file, o.file.dt, o.file.bytes, o.file.sha256, o.file.batch_id,
              o.records, COMMITTED, ingested_at, o.encoding, o.bronze_rows, o.quarantined,
              ",".join(sorted(o.extra_fields)) or None) for o in outcomes

@@ -57,8 +57,8 @@ def pending_files(settings: Settings, source: str, dates: list[date] | None = No
                   rehash: bool = False) -> list[LandedFile]:
     """Landed files not yet in the ledger. Files whose path and size are committed are not re-hashed unless rehash."""
     ledger = read_ledger(settings, source)
-    committed = set(zip(ledger["source_file"], ledger["sha256"]))
-    sizes = {(p, int(b)) for p, b in zip(ledger["source_file"], ledger["bytes"])}
+    committed = set(zip(ledger["source_file"], ledger["sha256"], strict=False))
+    sizes = {(p, int(b)) for p, b in zip(ledger["source_file"], ledger["bytes"], strict=False)}
     out = []
     for path, day in landed_paths(settings, source, dates):
         if not rehash and (relative_name(settings, path), path.stat().st_size) in sizes:

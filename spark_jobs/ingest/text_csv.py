@@ -125,7 +125,7 @@ def parse_csv(data: bytes, fields: tuple[str, ...], key: tuple[str, ...],
             n = "?" if row is None else len(row)
             rec.reason, rec.detail = "malformed_record", f"列数 {n} ≠ 表头 {len(header)} / {n} fields, header has {len(header)}"
         else:
-            by_name = dict(zip(header, row))
+            by_name = dict(zip(header, row, strict=False))
             rec.values = {f: by_name.get(f) for f in fields}
         if rec.reason:
             names = [row[header.index(n)] for n in pii_names if row and n in header and header.index(n) < len(row)]
