@@ -52,6 +52,8 @@ def ranking_figures(counts: np.ndarray, expected: np.ndarray, origins: int = 26,
 
 def week_to_week_correlation(counts: np.ndarray) -> float:
     """Correlation of a cell's count with its count the week before, over all active cells and weeks."""
+    if counts.shape[0] < 3:
+        return float("nan")
     active = counts.sum(axis=0) > 0
     a, b = counts[1:, active].ravel(), counts[:-1, active].ravel()
     if a.std() == 0 or b.std() == 0:

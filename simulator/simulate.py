@@ -79,10 +79,10 @@ class _Run:
         self.rows = {s: 0 for s in SOURCES}
         self.truth_reports: list[pd.DataFrame] = []
         self.events: list[pd.DataFrame] = []
-        self.expected = ExpectedCounts(settings)
+        self.expected = ExpectedCounts(settings, PROBLEM_TYPES, self.model.week_starts[self.offset:],
+                                       self.layout.grid, EXPECTED_FLOOR * config.scale)
         nc = self.layout.n_cells
         self.counts = {t: np.zeros((config.weeks, nc), dtype=np.int32) for t in FORECAST_TYPES}
-        self.exp_arr = {t: np.zeros((config.weeks, nc), dtype=np.float32) for t in FORECAST_TYPES}
         self.fleet = [f"T{v:012x}" for v in stream(config.seed, "fleet").integers(0, 2**48, max(1, int(round(TRUCK_FLEET * config.scale))))]
         self.truck_carry: dict | None = None
         self.files: set[Path] = set()
@@ -103,18 +103,11 @@ class _Run:
         self._write_week(ws)
 
     def _truth_week(self, i: int, w: int, ev: pd.DataFrame, comps: dict[str, np.ndarray]) -> None:
-        ws = self.model.week_starts[w]
-        g = self.layout.grid
-        parts = []
         for t in PROBLEM_TYPES:
-            e = comps[t].sum(axis=0)
-            keep = np.flatnonzero(e >= EXPECTED_FLOOR * self.c.scale)
-            parts.append((t, g["cell_id"].to_numpy()[keep], g["grid_code"].to_numpy()[keep], e[keep]))
+            self.expected.add(i, t, comps[t].sum(axis=0))
             if t in FORECAST_TYPES:
-                self.exp_arr[t][i] = e
                 pos = ev.loc[ev["problem_type"] == t, "pos"].to_numpy()
                 self.counts[t][i] = np.bincount(pos, minlength=self.layout.n_cells)
-        self.expected.add_week(ws, parts)
 
     def _name_reports(self, rep: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         """Give each report its source key (order_no, jjdbh, detection_id, case_no) and cell."""
@@ -285,7 +278,7 @@ def realism(run: _Run) -> dict:
     """Per forecast type: HR@1%/5% of next week's incidents by long-run mean, last week, 4-week mean and truth."""
     out = {}
     for t in FORECAST_TYPES:
-        fig = ranking_figures(run.counts[t], run.exp_arr[t])
+        fig = ranking_figures(run.counts[t], run.expected.values[t])
         out[t] = {r: {k: round(float(v), 3) for k, v in fig.loc[r].items()} for r in fig.index}
         out[t]["week_to_week_r"] = round(week_to_week_correlation(run.counts[t]), 3)
     return out

@@ -41,36 +41,38 @@ def _table(df: pd.DataFrame) -> pa.Table:
 
 
 class ExpectedCounts:
-    """truth/expected_counts.parquet, written a week at a time (one row group per week)."""
+    """truth/expected_counts.parquet: collected week by week, written per type and cell (compresses well)."""
 
     SCHEMA = pa.schema([("cell_id", pa.int64()), ("grid_code", pa.string()), ("week_start", pa.date32()),
                         ("problem_type", pa.string()), ("expected", pa.float32())])
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, types: tuple[str, ...], weeks: list, grid: pd.DataFrame, floor: float):
         self.path = settings.truth / "expected_counts.parquet"
-        self.sink = io.BytesIO()
-        self.writer = pq.ParquetWriter(self.sink, self.SCHEMA, compression="zstd")
+        self.types, self.weeks, self.grid, self.floor = types, weeks, grid, floor
+        self.values = {t: np.zeros((len(weeks), len(grid)), dtype=np.float32) for t in types}
 
-    def add_week(self, week_start, parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> None:
-        """parts: (problem_type, cell_id, grid_code, expected) per type."""
-        cols = {k: [] for k in ("cell_id", "grid_code", "problem_type", "expected")}
-        for t, cell, code, e in parts:
-            cols["cell_id"].append(cell)
-            cols["grid_code"].append(code)
-            cols["problem_type"].append(np.full(len(cell), t, dtype=object))
-            cols["expected"].append(e.astype("float32"))
-        n = sum(len(c) for c in cols["cell_id"])
-        self.writer.write_table(pa.table({
-            "cell_id": pa.array(np.concatenate(cols["cell_id"]), pa.int64()),
-            "grid_code": pa.array(np.concatenate(cols["grid_code"]), pa.string()),
-            "week_start": pa.array([week_start] * n, pa.date32()),
-            "problem_type": pa.array(np.concatenate(cols["problem_type"]), pa.string()),
-            "expected": pa.array(np.concatenate(cols["expected"]), pa.float32()),
-        }, schema=self.SCHEMA))
+    def add(self, i: int, problem_type: str, expected: np.ndarray) -> None:
+        self.values[problem_type][i] = expected
 
     def close(self) -> None:
-        self.writer.close()
-        write_if_changed(self.path, self.sink.getvalue())
+        """Rows for every type, cell and week with expected >= floor, to 4 significant digits."""
+        parts = []
+        wk = np.array(self.weeks, dtype="datetime64[D]")
+        for t in self.types:
+            v = self.values[t].T  # cells x weeks, so rows run cell by cell
+            cell, week = np.nonzero(v >= self.floor)
+            e = v[cell, week].astype(np.float64)
+            mag = 10.0 ** np.floor(np.log10(e))
+            parts.append(pa.table({
+                "cell_id": pa.array(self.grid["cell_id"].to_numpy()[cell], pa.int64()),
+                "grid_code": pa.array(self.grid["grid_code"].to_numpy()[cell], pa.string()),
+                "week_start": pa.array(wk[week], pa.date32()),
+                "problem_type": pa.array(np.full(len(cell), t, dtype=object), pa.string()),
+                "expected": pa.array((np.round(e / mag, 3) * mag).astype(np.float32), pa.float32()),
+            }, schema=self.SCHEMA))
+        sink = io.BytesIO()
+        pq.write_table(pa.concat_tables(parts), sink, compression="zstd", row_group_size=1_000_000)
+        write_if_changed(self.path, sink.getvalue())
 
 
 def write_truth(settings: Settings, events: pd.DataFrame, reports: pd.DataFrame) -> None:
