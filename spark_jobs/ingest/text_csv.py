@@ -88,6 +88,14 @@ def _one_record(lines: list[str], start: int) -> tuple[list[str] | None, int]:
     return row, used
 
 
+def _loose_tokens(raw: str) -> list[str]:
+    """Best-effort fields of a broken record (first line only), to find what must be masked."""
+    try:
+        return next(csv.reader([raw.split("\n", 1)[0].rstrip("\r")], strict=False), [])
+    except csv.Error:
+        return raw.split(",")
+
+
 def parse_csv(data: bytes, fields: tuple[str, ...], key: tuple[str, ...],
               pii_names: tuple[str, ...] = ()) -> ParsedCsv:
     """Parse a landed CSV file against its contract fields (header names map to fields by name).
@@ -128,7 +136,8 @@ def parse_csv(data: bytes, fields: tuple[str, ...], key: tuple[str, ...],
             by_name = dict(zip(header, row, strict=False))
             rec.values = {f: by_name.get(f) for f in fields}
         if rec.reason:
-            names = [row[header.index(n)] for n in pii_names if row and n in header and header.index(n) < len(row)]
+            tokens = row or _loose_tokens(raw)
+            names = [tokens[header.index(n)] for n in pii_names if n in header and header.index(n) < len(tokens)]
             rec.raw = scrub_text_py(rec.raw, *names)
         parsed.records.append(rec)
         i += used
