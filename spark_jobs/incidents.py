@@ -36,6 +36,8 @@ REPORT_SOURCES = {
     "video": ("detection_id", None, None),
     "cases": ("case_no", "description", None),
 }
+# Video detections below this confidence are false alarms or brief stops: sensor signal, not incidents.
+VIDEO_MIN_CONFIDENCE = 0.6
 Classifier = Callable[[pd.Series], tuple[np.ndarray, np.ndarray]]
 
 
@@ -56,6 +58,8 @@ def source_reports(df: DataFrame, source: str) -> DataFrame:
         # A case is one report: its first version (lowest version number that was accepted).
         first = Window.partitionBy("case_no").orderBy("version")
         df = df.withColumn("__v", F.row_number().over(first)).where(F.col("__v") == 1).drop("__v")
+    if source == "video":
+        df = df.where(F.col("confidence") >= VIDEO_MIN_CONFIDENCE)
     return df.select(
         F.concat(F.lit(f"{source}:"), F.col(key)).alias("report_id"),
         F.lit(source).alias("source"),
@@ -159,7 +163,8 @@ def _cluster(pdf: pd.DataFrame, rule: MergeRule, crs: str) -> pd.DataFrame:
         elif (t, rid) < (anchors[best][0], anchors[best][3]):
             put(best, t, rx, ry, rid)  # an earlier report (arrived late) becomes the incident's anchor
         out_ids.append(best)
-    return pd.DataFrame({"report_id": new["report_id"].to_numpy(), "incident_id": out_ids})
+    return pd.DataFrame({"report_id": pd.Series(new["report_id"].to_numpy(), dtype=object),
+                         "incident_id": pd.Series(out_ids, dtype=object)})
 
 
 def assign_incidents(new_reports: DataFrame, existing_reports: DataFrame | None, crs: str,

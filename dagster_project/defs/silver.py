@@ -46,10 +46,14 @@ def _source_asset(source: str) -> dg.AssetsDefinition:
           description="上报记录 / every accepted hotline, 110, video and case report, typed, with its incident id.")
 def silver_reports(context: dg.AssetExecutionContext, spark: SparkResource,
                    lakehouse: LakehouseResource) -> dg.MaterializeResult:
+    from models.text_classifier import load_for_home
     from spark_jobs.silver.refresh import refresh_reports
 
-    counts = refresh_reports(spark.get_session(), lakehouse.settings(), _days(context))
-    return dg.MaterializeResult(metadata=counts.as_metadata())
+    settings = lakehouse.settings()
+    clf = load_for_home(settings)  # trained on earlier reports; without one, codes decide the type
+    counts = refresh_reports(spark.get_session(), settings, _days(context),
+                             classifier=clf.predict if clf is not None else None)
+    return dg.MaterializeResult(metadata={**counts.as_metadata(), "text_classifier": clf is not None})
 
 
 @dg.asset(name="silver_incidents", group_name=GROUP, kinds={"spark", "delta"},

@@ -32,6 +32,7 @@ class SourceSpec:
     crs_col: str | None = "crs"
     code_col: str | None = None
     pii_names: tuple[str, ...] = ()    # raw columns with caller names, scrubbed from quarantined raw text
+    required: tuple[str, ...] = ()     # columns whose absence is `missing_key` (default: key minus event_time)
 
     def output_columns(self) -> list[str]:
         cols = list(self.columns)
@@ -190,7 +191,7 @@ SPECS: dict[str, SourceSpec] = {s.name: s for s in [
     SourceSpec("cases", "cases_history", ("case_no", "version"), "reported_at", _cases, _cases_checks,
                ("case_no", "version", "case_source", "event_major_code", "event_minor_code", "reported_grid_code",
                 "event_time", *CASE_TIMES, "status", "rework_count", "department", "description"),
-               code_col="event_minor_code"),
+               code_col="event_minor_code", required=("case_no", "_version_raw")),
 ]}
 
 
@@ -204,7 +205,6 @@ def spec(source: str) -> SourceSpec:
 def checks_for(s: SourceSpec, ingested_at: Column) -> list[tuple[str, Column]]:
     """All checks of a source in order: key, time, (location is added by the caller), values."""
     key_missing = F.lit(False)
-    for k in s.key:
-        if k != "event_time":
-            key_missing = key_missing | F.col(k).isNull()
+    for k in s.required or [k for k in s.key if k != "event_time"]:
+        key_missing = key_missing | blank(F.col(k).cast("string"))
     return [("missing_key", key_missing), *time_checks(F.col(s.time_col), F.col("event_time"), ingested_at)]

@@ -122,3 +122,20 @@ def test_type_reports_default_keeps_types_and_classifier_retypes(spark):
 
     out = {r.source_key: (r.problem_type, r.type_origin) for r in type_reports(reports, unsure, 0.8).collect()}
     assert out["A"] == ("other", "unmapped") and out["B"] == ("parking", "code")
+
+
+def test_reports_from_sources_low_confidence_video_and_first_case_version(spark):
+    from spark_jobs.incidents import build_reports
+
+    common = ("timestamp'2026-11-02 10:00:00' AS event_time, date'2026-11-02' AS dt, 109.958D AS lon, 39.822D AS lat, "
+              "1L AS cell_id, '150602001001001' AS grid_code, '150602' AS district_code, '001' AS street_code, "
+              "'001' AS community_code, 'stall' AS problem_type, '0501' AS minor_code, 'code' AS type_origin, "
+              "'b' AS batch_id, 'f' AS source_file")
+    video = spark.sql(f"SELECT 'V1' AS detection_id, 0.9D AS confidence, 1 AS line, {common} UNION ALL "
+                      f"SELECT 'V2', 0.4D, 2, {common}")
+    cases = spark.sql(f"SELECT 'C1' AS case_no, 2L AS version, '第二版' AS description, 5 AS line, {common} UNION ALL "
+                      f"SELECT 'C1', 1L, '第一版', 3, {common} UNION ALL SELECT 'C2', 1L, NULL, 4, {common}")
+    out = {r.report_id: r for r in build_reports({"video": video, "cases": cases}).collect()}
+    assert sorted(out) == ["cases:C1", "cases:C2", "video:V1"]
+    assert out["cases:C1"].line == 3 and out["cases:C1"].text == "第一版"
+    assert list(build_reports({"video": video}).columns) == REPORT_COLUMNS
