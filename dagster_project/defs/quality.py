@@ -61,13 +61,16 @@ def suite_check_result(result: SuiteResult) -> dg.AssetCheckResult:
 
 
 def _gx_check(asset_key: dg.AssetKey, layer: str, table: str, suite: str, date_col: str,
-              where: Callable[[DataFrame], DataFrame] | None = None, name: str | None = None):
+              where: Callable[[DataFrame], DataFrame] | None = None, name: str | None = None,
+              missing_ok: bool = False):
     @dg.asset_check(asset=asset_key, name=name or f"gx_{table}", blocking=True,
                     description=f"GX suite {suite} on {layer}/{table} (rows of this run's days)")
     def gx_check(context: dg.AssetCheckExecutionContext, spark: SparkResource,
                  lakehouse: LakehouseResource) -> dg.AssetCheckResult:
         path = lakehouse.settings().table_path(layer, table)
         if not is_delta(spark.get_session(), path):
+            if missing_ok:  # e.g. the quarantine before any record was rejected: nothing to check
+                return dg.AssetCheckResult(passed=True, description=f"尚无记录 / no rows yet: {path}")
             return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
                                        description=f"表不存在 / table missing: {path}")
         df = _only_dates(spark.read_delta(path), date_col, run_dates(context.run.tags))
@@ -122,7 +125,8 @@ def _bronze_checks() -> list:
     for source, key in bronze.BRONZE_KEYS.items():
         checks.append(_gx_check(key, "bronze", source, f"bronze_{source}", "_dt"))
         checks.append(_gx_check(key, "silver", "quarantine", "silver_quarantine", "dt",
-                                where=lambda df, s=source: df.where(F.col("source") == s), name="gx_quarantine"))
+                                where=lambda df, s=source: df.where(F.col("source") == s), name="gx_quarantine",
+                                missing_ok=True))
         checks.append(_reconcile_check(key, source, silver_stage=False))
     return checks
 
