@@ -52,11 +52,13 @@ def run_one_scale(home: Path, scale: float, weeks: int, end: date, seed: int, sk
         cmd += ["--skip", ",".join(skip)]
     if shuffle_partitions:
         cmd += ["--shuffle-partitions", str(shuffle_partitions)]
-    print(f"▶ 规模 scale {scale:g}: {scale_home(home, scale)}", flush=True)
+    log_path = bench_root(home) / f"scale-{scale:g}.log"
+    print(f"▶ 规模 scale {scale:g}: {scale_home(home, scale)}  (log: {log_path})", flush=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=os.environ.copy())
+    with open(log_path, "wb") as log_file:  # Spark's and Dagster's logs; progress lines stay on screen
+        proc = subprocess.run(cmd, env=os.environ.copy(), stderr=log_file)
     if proc.returncode != 0 or not out.exists():
-        raise RuntimeError(f"scale {scale:g} failed (exit {proc.returncode})")
+        raise RuntimeError(f"scale {scale:g} failed (exit {proc.returncode}); see {log_path}")
     result = json.loads(out.read_text())
     result["process_seconds"] = round(time.perf_counter() - t0, 1)
     out.unlink()

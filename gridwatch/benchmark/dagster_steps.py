@@ -12,13 +12,14 @@ from gridwatch.settings import Settings
 
 @dataclass
 class StepTiming:
-    """One asset step of a Dagster run: wall-clock start and end, success."""
+    """One step of a Dagster run (an asset, or an asset check run as its own step): start, end, success."""
 
     asset: str
     layer: str
     start: float
     end: float
     success: bool
+    is_check: bool = False
 
     @property
     def seconds(self) -> float:
@@ -26,10 +27,11 @@ class StepTiming:
 
 
 def step_timings(instance, run_id: str, layer: str) -> list[StepTiming]:
-    """Asset step start/end times from the run's event log (Spark work, not Dagster start-up)."""
+    """Step start/end times from the run's event log (Spark work, not Dagster start-up)."""
     from dagster import DagsterEventType
 
     starts: dict[str, float] = {}
+    materialized: set[str] = set()
     out = []
     for entry in instance.all_logs(run_id):
         ev = entry.dagster_event
@@ -37,9 +39,13 @@ def step_timings(instance, run_id: str, layer: str) -> list[StepTiming]:
             continue
         if ev.event_type == DagsterEventType.STEP_START:
             starts[ev.step_key] = entry.timestamp
+        elif ev.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialized.add(ev.step_key)
         elif ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
             out.append(StepTiming(ev.step_key, layer, starts.get(ev.step_key, entry.timestamp), entry.timestamp,
                                   ev.event_type == DagsterEventType.STEP_SUCCESS))
+    for t in out:
+        t.is_check = t.asset not in materialized
     return out
 
 

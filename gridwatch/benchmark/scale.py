@@ -28,7 +28,7 @@ CARE_READS = (("silver", "incidents"), ("silver", "truck_gps"))
 
 def stage_of(asset: str) -> str:
     """Which benchmark stage an asset step belongs to."""
-    if asset == "gold_features":
+    if asset.startswith("gold_features"):
         return "features"
     return asset.split("_", 1)[0]
 
@@ -63,8 +63,12 @@ def summarize(timings: list[StepTiming], sampler: MemorySampler) -> dict[str, di
     """Per stage: seconds (sum of its asset steps), peak driver-JVM and Python memory, the assets."""
     out: dict[str, dict] = {}
     for t in timings:
-        s = out.setdefault(stage_of(t.asset), {"seconds": 0.0, "jvm_peak_mb": 0.0, "python_peak_mb": 0.0,
-                                               "assets": {}})
+        s = out.setdefault(stage_of(t.asset), {"seconds": 0.0, "check_seconds": 0.0, "jvm_peak_mb": 0.0,
+                                               "python_peak_mb": 0.0, "assets": {}, "checks": {}})
+        if t.is_check:  # data-quality checks are reported beside the stage, not in its throughput
+            s["check_seconds"] += t.seconds
+            s["checks"][t.asset] = round(t.seconds, 2)
+            continue
         s["seconds"] += t.seconds
         s["assets"][t.asset] = round(t.seconds, 2)
         peak = sampler.peak(t.start, t.end)
@@ -72,6 +76,7 @@ def summarize(timings: list[StepTiming], sampler: MemorySampler) -> dict[str, di
         s["python_peak_mb"] = max(s["python_peak_mb"], peak["python_peak_mb"])
     for s in out.values():
         s["seconds"] = round(s["seconds"], 2)
+        s["check_seconds"] = round(s["check_seconds"], 2)
     return out
 
 
@@ -130,6 +135,10 @@ def table_care_effect(spark, settings: Settings) -> dict:
     return out
 
 
+def _progress(scale: float, text: str) -> None:
+    print(f"  [scale {scale:g}] {text}", flush=True)
+
+
 def run_scale(root: Path, scale: float, weeks: int, seed: int, end: date, master: str,
               shuffle_partitions: int | None, skip: tuple[str, ...] = ()) -> dict:
     """The whole measurement at one scale factor; a dict for the results JSON."""
@@ -139,6 +148,7 @@ def run_scale(root: Path, scale: float, weeks: int, seed: int, end: date, master
     result: dict = {"scale": scale, "weeks": weeks, "seed": seed, "end_date": end.isoformat(), "home": str(root),
                     "master": master, "shuffle_partitions": shuffle_partitions}
     sim = ensure_city(settings, scale, weeks, seed, end)
+    _progress(scale, f"landing: {sum(sim['rows'].values()):,} rows ({'reused' if sim['reused'] else 'simulated'})")
     new_day = end  # a Sunday: landing it completes the last ISO week
     hold_back_day(settings, new_day)
     reset_lakehouse(settings)
@@ -154,6 +164,7 @@ def run_scale(root: Path, scale: float, weeks: int, seed: int, end: date, master
         for layer in LAYERS:
             t, walls[layer] = run_layer(settings, layer)
             timings += t
+            _progress(scale, f"{layer}: {sum(x.seconds for x in t if not x.is_check):.1f} s")
         stages = summarize(timings, sampler)
         inputs = stage_inputs(settings)
         landed = sum(sim["rows"].values())
@@ -174,6 +185,7 @@ def run_scale(root: Path, scale: float, weeks: int, seed: int, end: date, master
             from gridwatch.benchmark.reference import compare
 
             result["reference"] = compare(spark, settings)
+            _progress(scale, f"reference: Spark/DuckDB {result['reference']['ratio']}x")
 
         if "incremental" not in skip:
             restore_held_day(settings)
@@ -182,6 +194,7 @@ def run_scale(root: Path, scale: float, weeks: int, seed: int, end: date, master
             for layer in LAYERS:
                 t, inc_walls[layer] = run_layer_for_day(settings, layer, new_day)
                 inc += t
+            _progress(scale, f"incremental day: {sum(x.seconds for x in inc if not x.is_check):.1f} s")
             inc_stages = summarize(inc, sampler)
             inc_seconds = round(sum(s["seconds"] for s in inc_stages.values()), 2)
             result["incremental"] = {
