@@ -24,16 +24,17 @@ def _quiet_environment() -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from simulator import SimConfig, simulate
+    from simulator.report import format_summary
 
     settings = get_settings(args.home)
     settings.ensure_dirs()
-    kwargs = {"seed": args.seed, "weeks": args.weeks, "scale": args.scale}
+    kwargs = {k: v for k, v in (("seed", args.seed), ("weeks", args.weeks), ("scale", args.scale)) if v is not None}
     if args.end:
         kwargs["end_date"] = date.fromisoformat(args.end)
     t0 = time.perf_counter()
     summary = simulate(settings, SimConfig(**kwargs), progress=not args.quiet)
     print(f"模拟城市已写入 / simulated city written to {settings.landing} in {time.perf_counter() - t0:.1f} s")
-    print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+    print(format_summary(summary))
     return 0
 
 
@@ -133,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def sim_args(sp):
-        sp.add_argument("--seed", type=int, default=20261126)
-        sp.add_argument("--weeks", type=int, default=104)
-        sp.add_argument("--scale", type=float, default=1.0)
+        sp.add_argument("--seed", type=int, default=None, help="default: the simulator's published seed")
+        sp.add_argument("--weeks", type=int, default=None, help="default: 104")
+        sp.add_argument("--scale", type=float, default=None, help="volume factor (default 1.0)")
         sp.add_argument("--end", default=None, help="last simulated day (default: last Sunday)")
         sp.add_argument("--quiet", action="store_true")
 
