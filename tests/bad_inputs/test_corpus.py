@@ -84,3 +84,23 @@ def test_quarantined_raw_text_carries_no_caller_phone_or_name(corpus):
     assert len(hotline) > 0
     assert not hotline["raw"].fillna("").str.contains(r"1[3-9]\d{9}").any()
     assert not hotline["raw"].fillna("").str.contains("张伟").any()
+
+
+def test_audit_reports_every_source_reconciled(corpus, spark):
+    from gridwatch.audit import audit, format_audit
+
+    settings, _, quarantine, _ = corpus
+    if clean_source is None:
+        pytest.xfail("spark_jobs.silver.clean_source is not in this checkout")
+    report = audit(settings, spark)
+    assert report["reconciled"] and report["unexplained_rows"] == 0
+    assert set(report["sources"]) == set(SOURCES) and report["batches_total"] == len(KINDS)
+    totals = report["totals"]
+    assert totals["landed"] == sum(k.good + k.bad for k in KINDS)
+    assert totals["quarantined_at_landing"] + totals["quarantined"] + totals["merged"] == len(quarantine)
+    reasons = {}
+    for s in report["sources"].values():
+        for r, n in s["quarantined_by_reason"].items():
+            reasons[r] = reasons.get(r, 0) + n
+    assert reasons == quarantine["reason_code"].value_counts().to_dict()
+    assert "全部对账 / everything reconciles" in format_audit(report)
