@@ -145,7 +145,9 @@ class _Run:
         nums = self.ids.take("video", len(noise))
         cam = self.layout.cameras["camera_id"].to_numpy()[noise["camera"].to_numpy()]
         ymd = _ymd(noise["report_time"])
-        noise["key"] = [f"{c}-{d}-{n:07d}" for c, d, n in zip(cam, ymd, nums, strict=False)]
+        # an empty week must still give a string column, or "video:" + key fails
+        noise["key"] = pd.Series([f"{c}-{d}-{n:07d}" for c, d, n in zip(cam, ymd, nums, strict=False)],
+                                 index=noise.index, dtype=object)
         self.truth_reports.append(pd.DataFrame({
             "report_id": "video:" + noise["key"], "source": "video", "event_id": None, "problem_type": None,
             "minor_code": None, "report_time": noise["report_time"]}))
