@@ -268,24 +268,31 @@ def _with_lonlat(df: DataFrame, p: OpenDataProfile) -> DataFrame:
         "lat", F.nanvl("lat", F.lit(None)))
 
 
-def plausible_bounds(df: DataFrame, p: OpenDataProfile) -> tuple[float, float, float, float]:
+def coordinate_quantiles(df: DataFrame) -> dict[str, list[float]]:
+    """10%, 50% and 90% quantiles of the valid WGS-84 lon and lat (one pass)."""
+    ok = df.where(F.col("lon").between(-180, 180) & F.col("lat").between(-90, 90))
+    lon, lat = ok.approxQuantile(["lon", "lat"], [0.1, 0.5, 0.9], 0.001)
+    if not lon:
+        raise ValueError("no row of the export has usable coordinates")
+    return {"lon": lon, "lat": lat}
+
+
+def plausible_bounds(q: dict[str, list[float]], p: OpenDataProfile) -> tuple[float, float, float, float]:
     """The profile's bounds, else the 10-90% box of the valid points widened by twice its size and a margin."""
     if p.bounds:
         return p.bounds
-    ok = df.where(F.col("lon").between(-180, 180) & F.col("lat").between(-90, 90))
-    (lo_x, hi_x), (lo_y, hi_y) = (ok.approxQuantile(c, [0.1, 0.9], 0.001) for c in ("lon", "lat"))
+    (lo_x, _, hi_x), (lo_y, _, hi_y) = q["lon"], q["lat"]
     wx, wy = 2 * (hi_x - lo_x) + DEFAULT_PAD_DEG, 2 * (hi_y - lo_y) + DEFAULT_PAD_DEG
     return max(lo_x - wx, -180.0), max(lo_y - wy, -90.0), min(hi_x + wx, 180.0), min(hi_y + wy, 90.0)
 
 
-def grid_crs_for(df: DataFrame, p: OpenDataProfile) -> str:
+def grid_crs_for(q: dict[str, list[float]], p: OpenDataProfile) -> str:
     """The grid's CRS: the profile's grid crs, its source crs when metric and projected, else UTM of the centre."""
     if p.grid_crs:
         return p.grid_crs
     if _metric_projected(p.crs):
         return p.crs
-    lon, lat = (df.approxQuantile(c, [0.5], 0.001)[0] for c in ("lon", "lat"))
-    return utm_crs(lon, lat)
+    return utm_crs(q["lon"][1], q["lat"][1])
 
 
 def silver_open_data(spark: SparkSession, bronze: DataFrame, p: OpenDataProfile,
@@ -298,10 +305,10 @@ def silver_open_data(spark: SparkSession, bronze: DataFrame, p: OpenDataProfile,
 
     session_tz = spark.conf.get("spark.sql.session.timeZone")
     typed = _with_lonlat(_typed(bronze, p, session_tz), p).cache()
-    bounds = plausible_bounds(typed, p)
-    checked = typed.withColumn("_reason", _reason(p, bounds)).cache()
+    q = coordinate_quantiles(typed)
+    checked = typed.withColumn("_reason", _reason(p, plausible_bounds(q, p))).cache()
     good = checked.where(F.col("_reason").isNull())
-    crs = grid_crs_for(good, p)
+    crs = grid_crs_for(q, p)
     grid = open_grid(crs, p.cell_m)
     if crs == p.crs:
         located = good.withColumn("_gx", F.col("_x")).withColumn("_gy", F.col("_y"))

@@ -178,3 +178,15 @@ def test_rebuilding_some_weeks_equals_full_build(spark, full):
     for key, values in want.items():
         for name, a, b in zip(["y", *feats], values, got[key], strict=True):
             assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6), (key, name, a, b)
+
+
+def test_open_data_universe_ignores_weeks_from_the_first_target_on(spark):
+    cut = week(5)
+    rows = [(A, "stall", week(1)), (B, "parking", week(4)), (C, "stall", week(5)), (D, "stall", week(9))]
+    changed = [r for r in rows if r[2] < cut] + [(9, "stall", week(6)), (19, "other", cut)] * 3
+    universe = {r.cell_id for r in cell_universe(GRID, grid_week=grid_week(incidents_df(spark, rows)),
+                                                 first_target_week=cut).collect()}
+    again = cell_universe(GRID, grid_week=grid_week(incidents_df(spark, changed)), first_target_week=cut)
+    assert universe == {A, B} == {r.cell_id for r in again.collect()}
+    geo = {r.cell_id: (r.col, r.row, r.x, r.y) for r in again.collect()}
+    assert geo[A] == (5, 5, 550.0, 550.0)
