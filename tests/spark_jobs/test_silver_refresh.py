@@ -31,8 +31,8 @@ def _append(spark, settings, source, df):
 
 def _table(spark, settings, name, order):
     df = spark.read.format("delta").load(settings.table_path("silver", name)).toPandas()
-    drop = [c for c in df.columns if df[c].map(lambda v: isinstance(v, (list, tuple))).any()]
-    for c in drop:
+    arrays = [c for c in df.columns if df[c].map(lambda v: hasattr(v, "__len__") and not isinstance(v, str)).any()]
+    for c in arrays:
         df[c] = df[c].map(lambda v: ",".join(v))
     return df.sort_values(order).reset_index(drop=True)
 
