@@ -145,7 +145,7 @@ def _cluster(pdf: pd.DataFrame, rule: MergeRule, crs: str) -> pd.DataFrame:
         put(inc, r["__t"], r["__x"], r["__y"], r["report_id"])
     new = pdf[pdf["incident_id"].isna()].sort_values(["__t", "report_id"])
     out_ids = []
-    for rid, t, rx, ry in zip(new["report_id"], new["__t"], new["__x"], new["__y"]):
+    for rid, t, rx, ry in zip(new["report_id"], new["__t"], new["__x"], new["__y"], strict=True):
         bx, by = int(rx // size), int(ry // size)
         best, best_key = None, None
         for i in (-1, 0, 1):

@@ -12,8 +12,15 @@ from gridwatch.city import City, load_city, unit_grid
 from gridwatch.settings import Settings
 from spark_jobs.cases import case_history, latest_cases
 from spark_jobs.incidents import (
-    REPORT_COLUMNS, REPORT_SOURCES, Classifier, MergeRule, assign_incidents, build_incidents, build_reports,
-    merge_rate, type_reports,
+    REPORT_COLUMNS,
+    REPORT_SOURCES,
+    Classifier,
+    MergeRule,
+    assign_incidents,
+    build_incidents,
+    build_reports,
+    merge_rate,
+    type_reports,
 )
 from spark_jobs.quarantine import quarantine_path
 from spark_jobs.silver.clean import clean_source
@@ -106,7 +113,7 @@ def _write_case_tables(spark: SparkSession, settings: Settings, clean: DataFrame
 
 
 def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], city: City | None = None,
-                    classifier: Classifier | None = None, rule: MergeRule = MergeRule()) -> SilverCounts:
+                    classifier: Classifier | None = None, rule: MergeRule | None = None) -> SilverCounts:
     """Reports of some days from the silver sources, typed, each given its incident (existing ids kept)."""
     city = city or load_city()
     tables = {}
@@ -140,7 +147,7 @@ def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], ci
             others = others.unionByName(kept.select(*others.columns))
         else:
             others = kept
-        fresh = assign_incidents(fresh, others, city.crs, rule)
+        fresh = assign_incidents(fresh, others, city.crs, rule or MergeRule())
     out = kept.unionByName(fresh.select(*kept.columns)).select(*REPORT_COLUMNS).persist()
     merge_by_key(spark, out, path, ["report_id"], delete_scope_days=days, partition_col="dt")
     counts = SilverCounts(rows_in=reports.count(), rows_out=out.count())

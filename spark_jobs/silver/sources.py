@@ -9,7 +9,16 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_jobs.pii import caller_token, scrub_text
-from spark_jobs.silver.rules import bad_number, blank, clean_str, flag, integer, local_time, number, time_checks
+from spark_jobs.silver.rules import (
+    bad_number,
+    blank,
+    clean_str,
+    flag,
+    integer,
+    local_time,
+    number,
+    time_checks,
+)
 
 CELL_OUT = ["lon", "lat", "crs", "cell_id", "grid_code", "district_code", "street_code", "community_code"]
 TYPE_OUT = ["minor_code", "problem_type", "type_origin"]

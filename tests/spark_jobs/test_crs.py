@@ -85,8 +85,8 @@ def test_spark_inverses_match_numpy_and_forward(spark):
 
 
 def test_to_wgs84_dispatches_each_kind_including_projected(spark):
-    from pyspark.sql import functions as F
     from pyproj import Transformer
+    from pyspark.sql import functions as F
 
     lon, lat = 109.958, 39.822
     gx, gy = crs.wgs84_to_gcj02_np(lon, lat)

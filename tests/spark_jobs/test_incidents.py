@@ -10,7 +10,13 @@ import pytest
 
 from gridwatch.city import load_city
 from spark_jobs.incidents import (
-    INCIDENT_COLUMNS, REPORT_COLUMNS, MergeRule, assign_incidents, build_incidents, merge_rate, type_reports,
+    INCIDENT_COLUMNS,
+    REPORT_COLUMNS,
+    MergeRule,
+    assign_incidents,
+    build_incidents,
+    merge_rate,
+    type_reports,
 )
 
 CITY = load_city()

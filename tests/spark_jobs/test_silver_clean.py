@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from silver_frames import CENTRE, bd, bronze, gcj
 
 from gridwatch.settings import get_settings, pseudonym_key
 from spark_jobs.crs import haversine_m
 from spark_jobs.pii import caller_token_py
 from spark_jobs.silver import clean_source
-
-from silver_frames import CENTRE, bronze, bd, gcj
 
 GLON, GLAT = gcj(*CENTRE)
 OK_TIME = "2026-11-02 08:00:00"
@@ -58,7 +57,7 @@ def hotline_run(spark, tmp_path_factory):
 
 def test_hotline_reasons_one_per_bad_row(hotline_run):
     (clean, quar), _ = hotline_run
-    reasons = dict(zip(quar["line"], quar["reason_code"]))
+    reasons = dict(zip(quar["line"], quar["reason_code"], strict=True))
     assert reasons == {
         2: "duplicate_record", 3: "duplicate_key_conflict", 4: "missing_key", 5: "unparseable_time",
         6: "future_time", 7: "time_out_of_range", 8: "missing_coordinates", 9: "unparseable_coordinates",

@@ -6,11 +6,10 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from silver_frames import CENTRE, bronze, gcj
 
 from gridwatch.settings import get_settings
 from spark_jobs.silver.refresh import refresh_incidents, refresh_reports, refresh_source, write_unit_grid
-
-from silver_frames import CENTRE, bronze, gcj
 
 D1, D2 = date(2026, 11, 2), date(2026, 11, 3)
 AT1, AT2, AT3 = datetime(2026, 11, 3, 1), datetime(2026, 11, 4, 1), datetime(2026, 11, 5, 1)
