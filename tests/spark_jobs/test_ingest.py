@@ -6,8 +6,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
-
 from bad_inputs.landing import DAY, good, land_csv, land_good_day, land_jsonl
+
 from gridwatch.settings import get_settings
 from spark_jobs.ingest import SOURCES, ingest_source, pending_files, read_ledger
 from spark_jobs.reconcile import reconcile
