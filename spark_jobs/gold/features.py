@@ -104,7 +104,7 @@ def build_features(spark: SparkSession, src: FeatureSources, weeks: Sequence[dat
     cells = src.cells.select(F.col("cell_id").cast("long"))
     skeleton = (cells.crossJoin(spark.createDataFrame([(t,) for t in types], "problem_type string"))
                 .crossJoin(spark.createDataFrame([(w,) for w in week_range(h0, h1)], "week_start date")))
-    parts.append(_series(skeleton, _row=F.lit(1)))
+    parts.append(_series(skeleton, y=F.lit(0)))
     hist = own.where(in_hist)
     parts.append(_series(hist, y=F.col("incidents")))
     offsets = spatial.ring_offsets(spark, 2)
@@ -160,11 +160,12 @@ def build_features(spark: SparkSession, src: FeatureSources, weeks: Sequence[dat
     union = parts[0]
     for p in parts[1:]:
         union = union.unionByName(p, allowMissingColumns=True)
-    metrics = [c for c in union.columns if c not in KEYS and c != "_row"]
-    # No aggregation of the dense rows: skeleton rows and raw sparse rows share one shuffle by
-    # (cell, type), and range frames over the week index sum whatever rows fall in each week.
-    rows = union.join(F.broadcast(cells), "cell_id", "left_semi").repartition("cell_id", "problem_type")
-    out = _windowed(rows, metrics, case_cols, kde_cols, carry_cols, start, h0, count_types)
+    metrics = [c for c in union.columns if c not in KEYS]
+    # One shuffle by (cell, type): the aggregation and the window below both reuse its partitioning.
+    dense = (union.join(F.broadcast(cells), "cell_id", "left_semi")
+             .repartition("cell_id", "problem_type")
+             .groupBy(KEYS).agg(*[F.sum(c).alias(c) for c in metrics]))
+    out = _windowed(dense, metrics, case_cols, kde_cols, carry_cols, start, h0, count_types)
     out = out.where(F.col("week_start").isin(targets))
     out = out.withColumn("y", F.when(F.col("week_start") <= F.lit(last_data), F.col("y")).cast("int"))
     for t in count_types:
@@ -173,70 +174,59 @@ def build_features(spark: SparkSession, src: FeatureSources, weeks: Sequence[dat
     return _decorate(spark, out, src, targets)
 
 
-def _windowed(rows: DataFrame, metrics: list[str], case_cols: list[str], kde_cols: list[str],
+def _windowed(dense: DataFrame, metrics: list[str], case_cols: list[str], kde_cols: list[str],
               carry_cols: list[str], start: date, h0: date, count_types: list[str]) -> DataFrame:
-    """All windowed features in one pass over (cell_id, problem_type), range frames over the week index.
-
-    A frame (-k, -1) covers the k weeks before the row's week and never the week itself; several input
-    rows may fall in one week (they are summed), and a week without rows counts as zero.
-    """
-    rows = rows.withColumn("_w", (F.datediff(F.col("week_start"), F.lit(h0)) / 7).cast("int"))
-    w = Window.partitionBy("cell_id", "problem_type").orderBy("_w")
+    """All windowed features in one select over (cell_id, problem_type) ordered by week."""
+    w = Window.partitionBy("cell_id", "problem_type").orderBy("week_start")
+    past = w.rowsBetween(Window.unboundedPreceding, -1)
     whole = w.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
 
     def z(c: str) -> Column:
         return F.coalesce(F.col(c), F.lit(0.0)) if c in metrics else F.lit(0.0)
 
-    def total(c: Column, lo: int | None, hi: int) -> Column:
-        frame = w.rangeBetween(Window.unboundedPreceding if lo is None else lo, hi)
-        return F.coalesce(F.sum(c).over(frame), F.lit(0.0))
-
-    n_before = (F.datediff(F.col("week_start"), F.lit(start)) / 7).cast("int")
-
-    def lag(c: Column, k: int) -> Column:
-        return F.when(n_before >= k, total(c, -k, -k))
-
     def mean(c: Column, k: int) -> Column:
-        return F.when(n_before > 0, total(c, -k, -1) / F.least(F.lit(k), n_before))
+        return F.avg(c).over(w.rowsBetween(-k, -1))
 
     y = z("y")
-    idx = F.col("_w")
-    cols: dict[str, Column] = {"y": total(y, 0, 0)}
+    n_before = (F.datediff(F.col("week_start"), F.lit(start)) / 7).cast("int")
+    idx = (F.datediff(F.col("week_start"), F.lit(h0)) / 7).cast("int")
+    cols: dict[str, Column] = {"y": y}
     for k in LAGS:
-        cols[f"lag_{k}"] = lag(y, k)
+        cols[f"lag_{k}"] = F.lag(y, k).over(w)
     for k in ROLL_WINDOWS:
         cols[f"roll_mean_{k}"] = mean(y, k)
     carried = F.sum(z("carry_sum")).over(whole) if carry_cols else F.lit(0.0)
-    cols["longrun_mean"] = F.when(n_before > 0, (carried + total(y, None, -1)) / n_before)
+    cols["longrun_mean"] = F.when(n_before > 0, (carried + F.coalesce(F.sum(y).over(past), F.lit(0.0))) / n_before)
     for h in EWM_HALF_LIVES:
         r = 0.5 ** (1 / h)
         carry_h = F.sum(z(f"carry_ewm{h}")).over(whole) if carry_cols else F.lit(0.0)
-        inside = total(y * _ratio(r, -idx), None, -1) * _ratio(r, idx - 1)
+        inside = F.coalesce(F.sum(y * _ratio(r, -idx)).over(past), F.lit(0.0)) * _ratio(r, idx - 1)
         norm = (1 - _ratio(r, n_before)) / (1 - r)
         cols[f"ewm_hl{h}"] = F.when(n_before > 0, (carry_h * _ratio(r, idx) + inside) / norm)
-    cols["sywly_lag52"] = lag(y, SYWLY_LAG)
-    cols["sywly_mean3"] = F.when(n_before >= SYWLY_LAG + 1, total(y, -SYWLY_LAG - 1, -SYWLY_LAG + 1) / 3)
+    cols["sywly_lag52"] = F.lag(y, SYWLY_LAG).over(w)
+    year_ago = w.rowsBetween(-SYWLY_LAG - 1, -SYWLY_LAG + 1)
+    cols["sywly_mean3"] = F.when(F.count(y).over(year_ago) == 3, F.avg(y).over(year_ago))
     for ring in (1, 2):
         s = z(f"nbr{ring}")
-        cols[f"nbr{ring}_lag1"] = lag(s, 1)
+        cols[f"nbr{ring}_lag1"] = F.lag(s, 1).over(w)
         for k in NBR_WINDOWS:
             cols[f"nbr{ring}_roll_mean_{k}"] = mean(s, k)
-    cols["nearrep_r1_w1"] = lag(y + z("nbr1"), 1)
-    cols["nearrep_r1_w2"] = F.when(n_before > 0, total(y + z("nbr1"), -2, -1))
-    cols["nearrep_r2_w2"] = F.when(n_before > 0, total(y + z("nbr2"), -2, -1))
+    cols["nearrep_r1_w1"] = F.lag(y + z("nbr1"), 1).over(w)
+    cols["nearrep_r1_w2"] = F.sum(y + z("nbr1")).over(w.rowsBetween(-2, -1))
+    cols["nearrep_r2_w2"] = F.sum(y + z("nbr2")).over(w.rowsBetween(-2, -1))
     for t in count_types:
-        cols[f"other_{t}_lag1"] = lag(z(f"other_{t}"), 1)
+        cols[f"other_{t}_lag1"] = F.lag(z(f"other_{t}"), 1).over(w)
         cols[f"other_{t}_roll_mean_{OTHER_WINDOW}"] = mean(z(f"other_{t}"), OTHER_WINDOW)
     sensors = {"video_cell": "video_cell", "video_nbr1": "video_nbr1", "truck_cell": "truck_dwell_min",
                "truck_nbr1": "truck_dwell_min_nbr1", "dust_h": "dust_exceed_h"}
     for metric, name in sensors.items():
         if metric in metrics:
-            cols[f"{name}_lag1"] = lag(z(metric), 1)
+            cols[f"{name}_lag1"] = F.lag(z(metric), 1).over(w)
             if metric != "truck_nbr1":
                 cols[f"{name}_roll_mean_{SENSOR_WINDOW}"] = mean(z(metric), SENSOR_WINDOW)
     for c in case_cols + kde_cols:
-        cols[c] = total(z(c), 0, 0)
-    return rows.select(*KEYS, "_row", *[c.alias(n) for n, c in cols.items()]).where(F.col("_row") == 1).drop("_row")
+        cols[c] = z(c)
+    return dense.select(*KEYS, *[c.alias(n) for n, c in cols.items()])
 
 
 def _decorate(spark: SparkSession, out: DataFrame, src: FeatureSources, targets: list[date]) -> DataFrame:
