@@ -110,7 +110,7 @@ def _balanced_blocks(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
     for strip, labels in enumerate(per_strip):
         members = by_y[bounds[strip]:bounds[strip + 1]]
         members = members[np.argsort(x[members], kind="stable")]
-        for chunk, lab in zip(np.array_split(members, len(labels)), labels):
+        for chunk, lab in zip(np.array_split(members, len(labels)), labels, strict=True):
             label[chunk] = lab
     return label
 

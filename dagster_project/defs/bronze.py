@@ -2,8 +2,8 @@
 
 
 import hashlib
-import warnings
 import json
+import warnings
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 

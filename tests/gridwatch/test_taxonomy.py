@@ -2,7 +2,14 @@
 
 import pytest
 
-from gridwatch.taxonomy import CROSSWALK_KEYS, FORECAST_TYPES, PROBLEM_TYPES, crosswalk, minor_codes, type_name
+from gridwatch.taxonomy import (
+    CROSSWALK_KEYS,
+    FORECAST_TYPES,
+    PROBLEM_TYPES,
+    crosswalk,
+    minor_codes,
+    type_name,
+)
 
 
 @pytest.mark.parametrize("source", sorted(CROSSWALK_KEYS))
