@@ -15,6 +15,8 @@ _MOBILE = r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
 _LANDLINE = r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"
 _ID_CARD = r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"
 PHONE_MASK, ID_MASK, NAME_MASK = "[电话]", "[身份证]", "某某"
+# A name right after words that introduce the caller (110 texts carry no name field to match on).
+_SELF_NAMED = r"(报警人|来电人|反映人|投诉人|举报人|联系人|当事人|我叫|本人叫|姓名[:：]?)[\u4e00-\u9fa5]{2,3}"
 
 
 def _pads(key: bytes) -> tuple[bytes, bytes]:
@@ -63,6 +65,7 @@ def scrub_text(text: Column, *names: Column) -> Column:
     out = F.regexp_replace(text, _ID_CARD, ID_MASK)
     out = F.regexp_replace(out, _MOBILE, PHONE_MASK)
     out = F.regexp_replace(out, _LANDLINE, PHONE_MASK)
+    out = F.regexp_replace(out, _SELF_NAMED, "$1" + NAME_MASK)
     for name in names:
         nm = F.trim(name)
         # A one-character "name" would erase ordinary words: only names of two or more characters.
@@ -79,6 +82,7 @@ def scrub_text_py(text: str | None, *names: str | None) -> str | None:
     out = re.sub(_ID_CARD, ID_MASK, text)
     out = re.sub(_MOBILE, PHONE_MASK, out)
     out = re.sub(_LANDLINE, PHONE_MASK, out)
+    out = re.sub(_SELF_NAMED, r"\1" + NAME_MASK, out)
     for name in names:
         nm = (name or "").strip()
         if len(nm) >= 2:

@@ -55,6 +55,8 @@ def test_spark_caller_token_matches_python_twin(spark):
     ("身份证15060219900101123X号", None, "身份证[身份证]号"),
     ("订单号20241104123456789012不是电话", None, "订单号20241104123456789012不是电话"),
     ("张先生反映占道经营", "张", "张先生反映占道经营"),
+    ("报警人孙立称车辆乱停，回拨18800001111", None, "报警人某某车辆乱停，回拨[电话]"),
+    ("我叫王芳，姓名：李娜", None, "我叫某某，姓名：某某"),
 ])
 def test_scrub_text_py(text, name, expected):
     assert pii.scrub_text_py(text, name) == expected
@@ -64,6 +66,7 @@ def test_spark_scrub_matches_python_twin(spark):
     from pyspark.sql import functions as F
 
     rows = [("我是张伟，电话13912345678，门口有摊贩", "张伟"), ("身份证150602199001011234", None),
+            ("报警人孙立称车辆乱停", None),
             ("联系 139 1234 5678", "李娜"), (None, "王芳")]
     df = spark.createDataFrame(rows, "t string, n string")
     got = [r.s for r in df.select(pii.scrub_text(F.col("t"), F.col("n")).alias("s")).collect()]
