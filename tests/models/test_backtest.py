@@ -103,3 +103,22 @@ def test_block_bootstrap_draws_consecutive_weeks():
     assert idx.shape == (50, 10)
     assert idx.min() >= 0 and idx.max() <= 9
     assert (np.diff(idx[:, :4], axis=1) == 1).all()  # the first block is consecutive
+
+
+def test_tuning_prefers_the_calibrated_objective_on_a_near_tie(monkeypatch):
+    """Within 1% of the best HR@5 the lowest deviance wins; a clear HR@5 winner wins outright."""
+    from models import tuning
+
+    scores = {"poisson": {"hr@5": 0.480, "deviance": 0.090}, "lambdarank": {"hr@5": 0.484, "deviance": 0.095},
+              "tweedie": {"hr@5": 0.470, "deviance": 0.080}}
+    monkeypatch.setattr(tuning, "CANDIDATES", (({}, 10),))
+    monkeypatch.setattr(tuning, "evaluate_spec", lambda panel, spec, *a: scores[spec.variant])
+    panel = TypePanel.from_frame(pd.DataFrame({"cell_id": [1], "week_start": [pd.Timestamp("2024-01-01")], "y": [0]}),
+                                 "stall")
+    spec, trials = tuning.tune(panel, ("poisson", "tweedie", "lambdarank"), [pd.Timestamp("2024-01-01")], None, {},
+                               None, 1e9)
+    assert spec.variant == "poisson" and len(trials) == 3
+    scores["lambdarank"]["hr@5"] = 0.50
+    spec, _ = tuning.tune(panel, ("poisson", "tweedie", "lambdarank"), [pd.Timestamp("2024-01-01")], None, {},
+                          None, 1e9)
+    assert spec.variant == "lambdarank"
