@@ -146,7 +146,8 @@ def truck_faults(f: dict, rate: float, rng: np.random.Generator) -> dict:
 def truck_table(layout: Layout, f: dict) -> pa.Table:
     """The day's Parquet table, every column a string as the feed delivers it."""
     lon, lat = layout.city.to_wgs84(f["x"], f["y"]) if len(f["t"]) else (np.array([]), np.array([]))
-    when = pa.array(np.asarray(f["t"], dtype="int64") * 1_000_000_000, pa.timestamp("ns"))
+    # whole seconds: Arrow's %S prints the fraction of sub-second units ("00:00:22.000000000")
+    when = pa.array(np.asarray(f["t"], dtype="int64"), pa.timestamp("s"))
 
     def text(v: np.ndarray, nd: int) -> pa.Array:
         a = pa.array(np.round(np.asarray(v, dtype=float), nd), pa.float64(), from_pandas=True)
