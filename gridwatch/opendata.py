@@ -304,9 +304,10 @@ def silver_open_data(spark: SparkSession, bronze: DataFrame, p: OpenDataProfile,
     from spark_jobs.reasons import REASONS
 
     session_tz = spark.conf.get("spark.sql.session.timeZone")
-    typed = _with_lonlat(_typed(bronze, p, session_tz), p).cache()
+    # Checkpointed, not cached: the blocks go with the frames, so nothing outlives the export's run.
+    typed = _with_lonlat(_typed(bronze, p, session_tz), p).localCheckpoint()
     q = coordinate_quantiles(typed)
-    checked = typed.withColumn("_reason", _reason(p, plausible_bounds(q, p))).cache()
+    checked = typed.withColumn("_reason", _reason(p, plausible_bounds(q, p)))
     good = checked.where(F.col("_reason").isNull())
     crs = grid_crs_for(q, p)
     grid = open_grid(crs, p.cell_m)

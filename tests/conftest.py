@@ -20,9 +20,20 @@ def spark():
     from spark_jobs.session import build_spark
 
     session = build_spark(master="local[2]", app_name="gridwatch-tests", shuffle_partitions=2,
-                          extra_conf={"spark.driver.memory": "3g"})
+                          extra_conf={"spark.driver.memory": "6g"})
     yield session
     session.stop()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_cached_frames():
+    """Drop whatever a module left cached, so one module's frames never crowd out the next one's joins."""
+    yield
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.catalog.clearCache()
 
 
 @pytest.fixture

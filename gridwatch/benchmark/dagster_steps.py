@@ -88,12 +88,13 @@ def run_layer_for_day(settings: Settings, layer: str, day: date) -> tuple[list[S
     buckets: dict[str, list] = {}
     for key in keys:
         buckets.setdefault(_bucket(graph.get(key).partitions_def), []).append(key)
-    partition = {"none": None, "daily_partitions": day.isoformat()}
+    # Unpartitioned assets (reference places, the unit grid) do not change with a day's feeds.
+    partition = {"daily_partitions": day.isoformat()}
     if day.weekday() == 6:  # the day completes its ISO week: that week's gold can be built
         partition["weekly_partitions"] = monday.isoformat()
     timings: list[StepTiming] = []
     t0 = time.perf_counter()
-    for bucket in ("none", "daily_partitions", "weekly_partitions"):
+    for bucket in ("daily_partitions", "weekly_partitions"):
         if bucket not in buckets or bucket not in partition:
             continue
         run = job.execute_in_process(instance=instance, asset_selection=buckets[bucket],

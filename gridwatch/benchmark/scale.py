@@ -24,6 +24,7 @@ SENSOR_SOURCES = ("video", "dust", "truck_gps")
 SILVER_TABLES = ("hotline", "police110", "video", "dust", "truck_gps", "reports", "incidents", "cases",
                  "cases_history", "quarantine")
 CARE_READS = (("silver", "incidents"), ("silver", "truck_gps"))
+BENCH_DRIVER_MEMORY = "4g"
 
 
 def stage_of(asset: str) -> str:
@@ -144,9 +145,12 @@ def run_scale(root: Path, scale: float, weeks: int, seed: int, end: date, master
     """The whole measurement at one scale factor; a dict for the results JSON."""
     os.environ["GRIDWATCH_HOME"] = str(root)
     os.environ["GRIDWATCH_SPARK_MASTER"] = master
+    # The machine is shared: a driver heap bounded well below its memory (the local default is 6g).
+    os.environ.setdefault("GRIDWATCH_DRIVER_MEMORY", BENCH_DRIVER_MEMORY)
     settings = get_settings(root)
     result: dict = {"scale": scale, "weeks": weeks, "seed": seed, "end_date": end.isoformat(), "home": str(root),
-                    "master": master, "shuffle_partitions": shuffle_partitions}
+                    "master": master, "shuffle_partitions": shuffle_partitions,
+                    "driver_memory": os.environ["GRIDWATCH_DRIVER_MEMORY"]}
     sim = ensure_city(settings, scale, weeks, seed, end)
     _progress(scale, f"landing: {sum(sim['rows'].values()):,} rows ({'reused' if sim['reused'] else 'simulated'})")
     new_day = end  # a Sunday: landing it completes the last ISO week

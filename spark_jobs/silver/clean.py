@@ -23,6 +23,23 @@ log = logging.getLogger(__name__)
 REASON = "_reason"
 
 
+class Cleaned:
+    """A source's (silver rows, quarantine rows), unpacking like a pair, over one cached parse.
+
+    Both frames read the same persisted, typed and located rows; call `release()` once they are written,
+    so the cache does not outlive the batch.
+    """
+
+    def __init__(self, clean: DataFrame, quarantine: DataFrame, base: DataFrame):
+        self.clean, self.quarantine, self._base = clean, quarantine, base
+
+    def __iter__(self):
+        return iter((self.clean, self.quarantine))
+
+    def release(self) -> None:
+        self._base.unpersist()
+
+
 def batch_days(bronze_df: DataFrame) -> list[str]:
     """The landing days (dt) a bronze frame covers, as ISO strings."""
     return sorted(str(r[0]) for r in bronze_df.select("_dt").distinct().collect() if r[0] is not None)
@@ -31,7 +48,7 @@ def batch_days(bronze_df: DataFrame) -> list[str]:
 def clean_source(spark: SparkSession, bronze_df: DataFrame, source: str, settings: Settings, *,
                  city: City | None = None, grid: DataFrame | None = None,
                  existing: DataFrame | None = None, check_existing: bool = True,
-                 days: list[str] | None = None) -> tuple[DataFrame, DataFrame]:
+                 days: list[str] | None = None) -> Cleaned:
     """Clean bronze rows of one source into (silver rows, quarantine rows).
 
     Duplicates are checked within the frame and against silver rows of other landing days (read from the
@@ -73,4 +90,4 @@ def clean_source(spark: SparkSession, bronze_df: DataFrame, source: str, setting
     q_rejected = to_quarantine(rejected, source, F.col(REASON), reason_text_col(F.col(REASON)), F.col("_qraw"))
     dup_text = F.concat(reason_text_col(F.col(DUP_REASON)), F.lit(" (kept: "), F.col(DUP_OF), F.lit(")"))
     q_dups = to_quarantine(dups, source, F.col(DUP_REASON), dup_text, F.col("_qraw"))
-    return clean, q_rejected.unionByName(q_dups)
+    return Cleaned(clean, q_rejected.unionByName(q_dups), df)

@@ -78,21 +78,23 @@ def refresh_source(spark: SparkSession, settings: Settings, source: str, days: l
     if bronze is None:
         log.warning("bronze/%s does not exist yet; nothing to clean", source)
         return SilverCounts()
-    clean, quarantine = clean_source(spark, bronze, source, settings, city=city, grid=unit_grid_df(spark, city),
-                                     days=days)
-    clean, quarantine = clean.persist(), quarantine.persist()
-    table = spec(source).table
-    counts = SilverCounts(rows_in=bronze.count(), rows_out=clean.count())
-    counts.quarantined = {r["reason_code"]: int(r["n"]) for r in
-                          quarantine.groupBy("reason_code").agg(F.count("*").alias("n")).collect()}
-    counts.merged_duplicates = counts.quarantined.get("duplicate_record", 0)
-    if source == "cases":
-        _write_case_tables(spark, settings, clean, days)
-    else:
-        replace_days(spark, clean, settings.table_path("silver", table), days)
-    merge_quarantine(spark, quarantine, quarantine_path(settings), source, days)
-    clean.unpersist()
-    quarantine.unpersist()
+    cleaned = clean_source(spark, bronze, source, settings, city=city, grid=unit_grid_df(spark, city), days=days)
+    clean, quarantine = cleaned.clean.persist(), cleaned.quarantine.persist()
+    try:
+        table = spec(source).table
+        counts = SilverCounts(rows_in=bronze.count(), rows_out=clean.count())
+        counts.quarantined = {r["reason_code"]: int(r["n"]) for r in
+                              quarantine.groupBy("reason_code").agg(F.count("*").alias("n")).collect()}
+        counts.merged_duplicates = counts.quarantined.get("duplicate_record", 0)
+        if source == "cases":
+            _write_case_tables(spark, settings, clean, days)
+        else:
+            replace_days(spark, clean, settings.table_path("silver", table), days)
+        merge_quarantine(spark, quarantine, quarantine_path(settings), source, days)
+    finally:
+        clean.unpersist()
+        quarantine.unpersist()
+        cleaned.release()
     log.info("silver/%s %s..%s: %s", table, days[0] if days else "-", days[-1] if days else "-",
              counts.as_metadata())
     return counts

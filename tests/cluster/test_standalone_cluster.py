@@ -20,17 +20,32 @@ REPO = Path(__file__).resolve().parents[2]
 GOLD_TABLES = {"grid_week": ["cell_id", "week_start", "problem_type"],
                "features": ["cell_id", "week_start", "problem_type"]}
 LAYERS = "bronze,silver,gold"
-# A small city: four weeks at a tenth of the default volumes.
-SIM_WEEKS, SIM_SCALE, SIM_END = 4, 0.1, date(2025, 6, 29)
+# A small city: three summer weeks at a fifth of the default volumes.
+SIM_WEEKS, SIM_SCALE, SIM_END = 3, 0.2, date(2025, 6, 29)
+
+
+# Cluster sizing is Spark configuration, not code: a spark-defaults.conf in SPARK_CONF_DIR, as on YARN or
+# Kubernetes (docs/SCALE.md). Small Delta snapshot and listing jobs suit two one-core executors.
+SPARK_DEFAULTS = """\
+spark.driver.memory 2g
+spark.executor.memory 1g
+spark.databricks.delta.snapshotPartitions 2
+spark.sql.sources.parallelPartitionDiscovery.parallelism 2
+"""
 
 
 def _env(home: Path, master: str) -> dict[str, str]:
     env = dict(os.environ)
+    if master.startswith("spark://"):
+        conf_dir = home / "spark-conf"
+        conf_dir.mkdir(parents=True, exist_ok=True)
+        (conf_dir / "spark-defaults.conf").write_text(SPARK_DEFAULTS)
+        env["SPARK_CONF_DIR"] = str(conf_dir)
     env.update({
         "GRIDWATCH_HOME": str(home),
         "GRIDWATCH_SPARK_MASTER": master,
         "GRIDWATCH_PII_KEY": "cluster-test-key-not-secret",
-        "GRIDWATCH_DRIVER_MEMORY": "1g",
+        "GRIDWATCH_DRIVER_MEMORY": "2g",
         "SPARK_LOCAL_IP": "127.0.0.1",
         "PYSPARK_PYTHON": sys.executable,
         "DAGSTER_DISABLE_TELEMETRY": "true",

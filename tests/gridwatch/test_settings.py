@@ -8,6 +8,7 @@ from gridwatch.settings import get_settings, pseudonym_key
 def test_paths_live_under_the_data_home(tmp_path, monkeypatch):
     monkeypatch.setenv("GRIDWATCH_HOME", str(tmp_path))
     monkeypatch.delenv("GRIDWATCH_LAKEHOUSE", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # mlflow.set_tracking_uri exports it
     s = get_settings()
     assert s.table_path("silver", "incidents") == str(tmp_path / "lakehouse" / "silver" / "incidents")
     assert s.mlflow_tracking_uri.startswith("sqlite:///") and str(tmp_path) in s.mlflow_tracking_uri
