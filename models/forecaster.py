@@ -125,7 +125,16 @@ def _matrix(X: pd.DataFrame | np.ndarray, features: list[str]) -> np.ndarray:
 
 def fit_model(problem_type: str, X: np.ndarray, y: np.ndarray, weight: np.ndarray | None, week: np.ndarray,
               features: list[str], spec: ModelSpec) -> HotspotModel:
-    """Fit one forecaster on training rows (X, y, sample weights, the week of each row)."""
+    """Fit one forecaster on training rows (X, y, sample weights, the week of each row).
+
+    Training rows without a single incident (a type out of season, a new city's first weeks) carry no
+    signal: count and ranking objectives both refuse them, so the model is a constant zero forecast.
+    """
+    if not np.any(np.asarray(y) > 0):
+        log.warning("%s: no incident in %d training rows; forecasting zero everywhere", problem_type, len(y))
+        ds = lgb.Dataset(X, label=np.zeros(len(y)), feature_name=features, free_raw_data=True)
+        flat = {"objective": "regression", "num_threads": BASE_PARAMS["num_threads"], "verbose": -1}
+        return HotspotModel(problem_type, spec, features, lgb.train(flat, ds, num_boost_round=1))
     if spec.variant != "lambdarank":
         ds = lgb.Dataset(X, label=y, weight=weight, feature_name=features, free_raw_data=True)
         booster = lgb.train(spec.lgb_params(), ds, num_boost_round=spec.rounds)

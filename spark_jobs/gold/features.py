@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -162,7 +163,8 @@ def build_features(spark: SparkSession, src: FeatureSources, weeks: Sequence[dat
         union = union.unionByName(p, allowMissingColumns=True)
     metrics = [c for c in union.columns if c not in KEYS]
     # One shuffle by (cell, type): the aggregation and the window below both reuse its partitioning.
-    dense = (union.join(F.broadcast(cells), "cell_id", "left_semi")
+    # Signals of other types (case counts per type, ...) only feed the forecast types' own columns.
+    dense = (union.where(F.col("problem_type").isin(types)).join(F.broadcast(cells), "cell_id", "left_semi")
              .repartition("cell_id", "problem_type")
              .groupBy(KEYS).agg(*[F.sum(c).alias(c) for c in metrics]))
     out = _windowed(dense, metrics, case_cols, kde_cols, carry_cols, start, h0, count_types)
@@ -184,17 +186,28 @@ def _windowed(dense: DataFrame, metrics: list[str], case_cols: list[str], kde_co
     def z(c: str) -> Column:
         return F.coalesce(F.col(c), F.lit(0.0)) if c in metrics else F.lit(0.0)
 
-    def mean(c: Column, k: int) -> Column:
-        return F.avg(c).over(w.rowsBetween(-k, -1))
-
-    y = z("y")
     n_before = (F.datediff(F.col("week_start"), F.lit(start)) / 7).cast("int")
     idx = (F.datediff(F.col("week_start"), F.lit(h0)) / 7).cast("int")
+    # Rolling means from running sums: a sliding frame re-aggregates its k rows for every row (k up to
+    # 52, for ~10 series, over ~10 million rows in the default city), a running sum costs one addition.
+    # Every (cell, type) has exactly one row per week from h0 on, so the k weeks before a row are its
+    # k preceding rows and a row at position idx has min(k, idx) of them.
+    rolled = {"y": max(ROLL_WINDOWS), "nbr1": max(NBR_WINDOWS), "nbr2": max(NBR_WINDOWS),
+              **{f"other_{t}": OTHER_WINDOW for t in count_types},
+              **{m: SENSOR_WINDOW for m in ("video_cell", "video_nbr1", "truck_cell", "dust_h") if m in metrics}}
+    running = w.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    dense = dense.select("*", *[F.sum(z(c)).over(running).alias(f"__cs_{c}") for c in rolled])
+
+    def mean(c: str, k: int) -> Column:
+        cs = F.col(f"__cs_{c}")
+        return (F.lag(cs, 1).over(w) - F.coalesce(F.lag(cs, k + 1).over(w), F.lit(0.0))) / F.least(idx, F.lit(k))
+
+    y = z("y")
     cols: dict[str, Column] = {"y": y}
     for k in LAGS:
         cols[f"lag_{k}"] = F.lag(y, k).over(w)
     for k in ROLL_WINDOWS:
-        cols[f"roll_mean_{k}"] = mean(y, k)
+        cols[f"roll_mean_{k}"] = mean("y", k)
     carried = F.sum(z("carry_sum")).over(whole) if carry_cols else F.lit(0.0)
     cols["longrun_mean"] = F.when(n_before > 0, (carried + F.coalesce(F.sum(y).over(past), F.lit(0.0))) / n_before)
     for h in EWM_HALF_LIVES:
@@ -210,20 +223,20 @@ def _windowed(dense: DataFrame, metrics: list[str], case_cols: list[str], kde_co
         s = z(f"nbr{ring}")
         cols[f"nbr{ring}_lag1"] = F.lag(s, 1).over(w)
         for k in NBR_WINDOWS:
-            cols[f"nbr{ring}_roll_mean_{k}"] = mean(s, k)
+            cols[f"nbr{ring}_roll_mean_{k}"] = mean(f"nbr{ring}", k)
     cols["nearrep_r1_w1"] = F.lag(y + z("nbr1"), 1).over(w)
     cols["nearrep_r1_w2"] = F.sum(y + z("nbr1")).over(w.rowsBetween(-2, -1))
     cols["nearrep_r2_w2"] = F.sum(y + z("nbr2")).over(w.rowsBetween(-2, -1))
     for t in count_types:
         cols[f"other_{t}_lag1"] = F.lag(z(f"other_{t}"), 1).over(w)
-        cols[f"other_{t}_roll_mean_{OTHER_WINDOW}"] = mean(z(f"other_{t}"), OTHER_WINDOW)
+        cols[f"other_{t}_roll_mean_{OTHER_WINDOW}"] = mean(f"other_{t}", OTHER_WINDOW)
     sensors = {"video_cell": "video_cell", "video_nbr1": "video_nbr1", "truck_cell": "truck_dwell_min",
                "truck_nbr1": "truck_dwell_min_nbr1", "dust_h": "dust_exceed_h"}
     for metric, name in sensors.items():
         if metric in metrics:
             cols[f"{name}_lag1"] = F.lag(z(metric), 1).over(w)
             if metric != "truck_nbr1":
-                cols[f"{name}_roll_mean_{SENSOR_WINDOW}"] = mean(z(metric), SENSOR_WINDOW)
+                cols[f"{name}_roll_mean_{SENSOR_WINDOW}"] = mean(metric, SENSOR_WINDOW)
     for c in case_cols + kde_cols:
         cols[c] = z(c)
     return dense.select(*KEYS, *[c.alias(n) for n, c in cols.items()])
@@ -234,12 +247,14 @@ def _decorate(spark: SparkSession, out: DataFrame, src: FeatureSources, targets:
     attrs = F.broadcast(src.cells.select(F.col("cell_id").cast("long"), "grid_code", "district_code"))
     out = out.join(attrs, "cell_id", "inner")
     if src.places is not None:
-        week_epoch = src.places.week_epoch[src.places.week_epoch["week_start"].isin(targets)]
-        out = out.join(F.broadcast(spark.createDataFrame(week_epoch, "week_start date, place_epoch int")), "week_start")
-        per_epoch = spark.createDataFrame(src.places.per_epoch)
-        if src.places.week_epoch["place_epoch"].nunique() == 1:
-            per_epoch = F.broadcast(per_epoch)
-        out = out.join(per_epoch, ["cell_id", "place_epoch"], "left").drop("place_epoch")
+        runs = src.places.runs()
+        runs = spark.createDataFrame(runs.assign(week_from=pd.to_datetime(runs["week_from"]).dt.date,
+                                                 week_to=pd.to_datetime(runs["week_to"]).dt.date))
+        p = runs.alias("p")
+        held = ((F.col("o.cell_id") == F.col("p.cell_id"))
+                & F.col("o.week_start").between(F.col("p.week_from"), F.col("p.week_to")))
+        out = (out.alias("o").join(F.broadcast(p), held, "left")
+               .select("o.*", *[F.col(f"p.{c}") for c in runs.columns if c.startswith("place_")]))
     if src.calendar_country:
         out = out.join(F.broadcast(spark.createDataFrame(calendar_frame(targets, src.calendar_country))),
                        "week_start", "left")

@@ -57,6 +57,30 @@ class PlaceFeatures(NamedTuple):
     per_epoch: pd.DataFrame    # cell_id, place_epoch, place_dist_<kind>, place_n500_<kind>
     week_epoch: pd.DataFrame   # week_start, place_epoch
 
+    def runs(self) -> pd.DataFrame:
+        """cell_id, week_from, week_to and the features: one row per run of weeks a cell's values hold.
+
+        Most cells keep their values when a place opens across town, so the runs are few (about one per
+        cell) where cells x epochs are many: small enough to broadcast to every feature row.
+        """
+        pe = self.per_epoch.sort_values(["place_epoch", "cell_id"], kind="stable")
+        cols = [c for c in pe.columns if c not in ("cell_id", "place_epoch")]
+        cells = pe.loc[pe["place_epoch"] == pe["place_epoch"].iloc[0], "cell_id"].to_numpy("int64")
+        n_epochs = int(pe["place_epoch"].max()) + 1
+        values = pe[cols].to_numpy(np.float64).reshape(n_epochs, len(cells), len(cols))
+        we = self.week_epoch.sort_values("week_start", kind="stable")
+        weeks, per_week = we["week_start"].to_numpy(), values[we["place_epoch"].to_numpy(int)]
+        same = (per_week[1:] == per_week[:-1]) | (np.isnan(per_week[1:]) & np.isnan(per_week[:-1]))
+        starts = np.vstack([np.ones((1, len(cells)), bool), ~same.all(axis=2)])   # (weeks, cells)
+        wi, ci = np.nonzero(starts)
+        order = np.lexsort((wi, ci))
+        wi, ci = wi[order], ci[order]
+        last_of_cell = np.r_[ci[1:] != ci[:-1], True]
+        ends = np.where(last_of_cell, len(weeks) - 1, np.r_[wi[1:], 0] - 1)
+        out = pd.DataFrame({"cell_id": cells[ci], "week_from": weeks[wi], "week_to": weeks[ends]})
+        feats = pd.DataFrame(per_week[wi, ci], columns=cols).astype(np.float32)
+        return pd.concat([out, feats], axis=1)
+
 
 def place_features_by_week(cells: pd.DataFrame, places: pd.DataFrame, grid_crs: str,
                            weeks: Sequence[date]) -> PlaceFeatures:

@@ -39,19 +39,21 @@ def sql_list(values: list[str]) -> str:
 
 
 def replace_batches(spark: SparkSession, df: DataFrame, path: str, batch_col: str, batch_ids: list[str],
-                    partition_col: str | None = None, partitions: list[str] | None = None) -> None:
-    """Write rows of some batches, replacing whatever an unfinished earlier attempt left for them (one commit)."""
+                    day_col: str | None = None, days: list[str] | None = None) -> None:
+    """Write rows of some batches, replacing whatever an unfinished earlier attempt left for them (one commit).
+
+    The table is not partitioned: a partition per landing day costs a file per day and source on every
+    write (measured: 11,000 rows over 728 days, 31 s partitioned by day against 1 s unpartitioned). The
+    day condition lets Delta skip files by their min/max statistics instead.
+    """
     if not batch_ids:
         return
     if not is_delta(spark, path):
-        writer = df.write.format("delta").mode("append")
-        if partition_col:
-            writer = writer.partitionBy(partition_col)
-        with_retry(lambda: writer.save(path), f"create {path}")
+        with_retry(lambda: df.write.format("delta").mode("append").save(path), f"create {path}")
         return
     cond = f"{batch_col} IN ({sql_list(batch_ids)})"
-    if partition_col and partitions:
-        cond = f"{partition_col} IN ({sql_list(partitions)}) AND {cond}"
+    if day_col and days:
+        cond = f"{day_col} IN ({sql_list(days)}) AND {cond}"
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", cond)
     with_retry(lambda: writer.save(path), f"write {path}")
 

@@ -108,7 +108,7 @@ def _write_case_tables(spark: SparkSession, settings: Settings, clean: DataFrame
     if older is not None:
         versions = older.select(*clean.columns).unionByName(clean)
     history = case_history(versions).persist()
-    merge_by_key(spark, history, hist_path, ["case_no", "version"], delete_missing=True, partition_col="dt")
+    merge_by_key(spark, history, hist_path, ["case_no", "version"], delete_missing=True)
     merge_by_key(spark, latest_cases(history), settings.table_path("silver", "cases"), ["case_no"],
                  delete_missing=True)
     history.unpersist()
@@ -151,7 +151,7 @@ def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], ci
             others = kept
         fresh = assign_incidents(fresh, others, city.crs, rule or MergeRule())
     out = kept.unionByName(fresh.select(*kept.columns)).select(*REPORT_COLUMNS).persist()
-    merge_by_key(spark, out, path, ["report_id"], delete_scope_days=days, partition_col="dt")
+    merge_by_key(spark, out, path, ["report_id"], delete_scope_days=days)
     counts = SilverCounts(rows_in=reports.count(), rows_out=out.count())
     counts.extra = {"new_reports": fresh.count()}
     reports.unpersist()

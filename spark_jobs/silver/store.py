@@ -33,17 +33,20 @@ def read_other_days(spark: SparkSession, path: str, days: list[str]) -> DataFram
     return df.where(~F.col("dt").isin(days)) if days else df
 
 
-def replace_days(spark: SparkSession, df: DataFrame, path: str, days: list[str], partition_col: str = "dt") -> None:
-    """Write a silver table's rows for some landing days, replacing what those days held (idempotent)."""
+def replace_days(spark: SparkSession, df: DataFrame, path: str, days: list[str], day_col: str = "dt") -> None:
+    """Write a silver table's rows for some landing days, replacing what those days held (idempotent).
+
+    Unpartitioned, like bronze (spark_jobs.ingest.delta_io.replace_batches says why): the day condition
+    prunes files by their statistics.
+    """
     from spark_jobs.ingest.delta_io import with_retry
 
     if not is_delta(spark, path):
-        writer = df.write.format("delta").mode("overwrite").partitionBy(partition_col)
-        with_retry(lambda: writer.save(path), f"create {path}")
+        with_retry(lambda: df.write.format("delta").mode("overwrite").save(path), f"create {path}")
         return
     if not days:
         return
-    cond = f"{partition_col} IN ({_sql_list(days)})"
+    cond = f"{day_col} IN ({_sql_list(days)})"
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", cond)
     with_retry(lambda: writer.save(path), f"replace {path} {days[0]}..{days[-1]}")
 

@@ -122,3 +122,14 @@ def test_tuning_prefers_the_calibrated_objective_on_a_near_tie(monkeypatch):
     spec, _ = tuning.tune(panel, ("poisson", "tweedie", "lambdarank"), [pd.Timestamp("2024-01-01")], None, {},
                           None, 1e9)
     assert spec.variant == "lambdarank"
+
+
+@pytest.mark.parametrize("variant", ["poisson", "tweedie", "lambdarank"])
+def test_training_rows_without_incidents_give_a_zero_forecast(variant):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 3)).astype(np.float32)
+    week = np.repeat(np.arange(4), 100)
+    model = fit_model("violation", X, np.zeros(400), None, week, ["lag_1", "roll_mean_4", "nbr1_lag1"],
+                      ModelSpec(variant))
+    assert np.all(model.expected(X) == 0.0)
+    assert model.feature_importance()["gain"].sum() == 0.0

@@ -190,3 +190,20 @@ def test_open_data_universe_ignores_weeks_from_the_first_target_on(spark):
     assert universe == {A, B} == {r.cell_id for r in again.collect()}
     geo = {r.cell_id: (r.col, r.row, r.x, r.y) for r in again.collect()}
     assert geo[A] == (5, 5, 550.0, 550.0)
+
+
+def test_case_signals_of_other_types_add_no_rows(spark):
+    from spark_jobs.gold.cases import CaseSignals
+
+    src = sources(spark, incident_rows())
+    per_type = spark.createDataFrame([(A, "stall", week(2), 2.0, 1.0), (A, "sanitation", week(2), 5.0, 0.0),
+                                      (B, "dust", week(3), 1.0, 0.0)],
+                                     "cell_id long, problem_type string, week_start date, "
+                                     "case_open_at_start double, case_rework_13w double")
+    per_cell = spark.createDataFrame([(A, week(2), 7.0)], "cell_id long, week_start date, case_open_all_at_start double")
+    src.cases = CaseSignals(per_type, per_cell)
+    out = build_features(spark, src, [week(2), week(3)])
+    assert {r.problem_type for r in out.select("problem_type").distinct().collect()} == {"stall", "parking"}
+    assert out.count() == 100 * 2 * 2
+    assert row_of(out, A, week(2))["case_open_at_start"] == 2.0
+    assert row_of(out, A, week(2), "parking")["case_open_all_at_start"] == 7.0

@@ -1,0 +1,47 @@
+"""Place features by week: a place counts only while it is open; runs of weeks expand to the same values."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from spark_jobs.crs import project_np
+from spark_jobs.gold.places import place_features_by_week
+
+CRS = "EPSG:32649"
+WEEKS = [date(2026, 1, 5) + timedelta(weeks=i) for i in range(8)]
+
+
+def _cells() -> pd.DataFrame:
+    x0, y0 = project_np([109.99], [39.81], CRS)
+    xs, ys = np.meshgrid(np.arange(10), np.arange(10))
+    return pd.DataFrame({"cell_id": (ys * 10 + xs).ravel().astype("int64"),
+                         "x": float(x0[0]) + 100 * xs.ravel() + 50, "y": float(y0[0]) + 100 * ys.ravel() + 50})
+
+
+def _places() -> pd.DataFrame:
+    return pd.DataFrame({
+        "place_id": ["m1", "m2", "s1"], "kind": ["market", "market", "school"],
+        "lon": [110.0, 110.001, 109.995], "lat": [39.815, 39.812, 39.813],
+        "valid_from": [None, "2026-01-26", None], "valid_to": [None, None, "2026-02-16"],
+    })
+
+
+def test_runs_expand_to_the_week_by_week_values():
+    pf = place_features_by_week(_cells(), _places(), CRS, WEEKS)
+    assert pf.week_epoch["place_epoch"].nunique() == 3          # m2 opens in week 3, s1 closes in week 6
+    by_week = pf.week_epoch.merge(pf.per_epoch, on="place_epoch").drop(columns="place_epoch")
+    runs = pf.runs()
+    assert len(runs) < len(by_week) / 3                         # most cells keep their values
+    expanded = pd.DataFrame({"week_start": WEEKS}).merge(runs, how="cross")
+    expanded = expanded[(expanded["week_start"] >= expanded["week_from"])
+                        & (expanded["week_start"] <= expanded["week_to"])].drop(columns=["week_from", "week_to"])
+    keys = ["cell_id", "week_start"]
+    got = expanded.sort_values(keys).reset_index(drop=True)
+    want = by_week.sort_values(keys).reset_index(drop=True)[got.columns]
+    assert len(got) == len(want) == 100 * len(WEEKS)            # exactly one run holds each cell-week
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    school = want[want["week_start"] == WEEKS[-1]]["place_dist_school"]
+    assert school.isna().all()                                  # the closed school no longer counts
