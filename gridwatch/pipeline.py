@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -111,6 +112,11 @@ def plan(settings: Settings, layers: tuple[str, ...] = LAYERS, target_week: date
     return steps
 
 
+# The console shows what each step did; Dagster's step-by-step DEBUG events stay in the run's event log
+# (the Dagster UI shows them). GRIDWATCH_LOG_LEVEL=DEBUG brings them back to the console.
+LOG_CONFIG = {"loggers": {"console": {"config": {"log_level": os.environ.get("GRIDWATCH_LOG_LEVEL", "INFO")}}}}
+
+
 def run_pipeline(settings: Settings, layers: tuple[str, ...] = LAYERS,
                  target_week: date | None = None, progress: bool = True) -> PipelineResult:
     """Materialize every layer's assets for everything landed, as Dagster runs on the persistent instance."""
@@ -127,7 +133,7 @@ def run_pipeline(settings: Settings, layers: tuple[str, ...] = LAYERS,
         if progress:
             print(f"[{i}/{len(steps)}] {layer:<8} {', '.join(names)}  ({span})", flush=True)
         t0 = time.perf_counter()
-        run = job.execute_in_process(instance=instance, asset_selection=keys, tags=tags,
+        run = job.execute_in_process(instance=instance, asset_selection=keys, tags=tags, run_config=LOG_CONFIG,
                                      raise_on_error=False)
         step = StepResult(layer, names, span, time.perf_counter() - t0, run.success, run.run_id)
         result.steps.append(step)

@@ -255,7 +255,7 @@ def simulate(settings: Settings, config: SimConfig, progress: bool = True) -> di
     settings.landing.mkdir(parents=True, exist_ok=True)
     run = _Run(settings, config)
     write_reference(settings, run.layout)
-    for i in tqdm(range(config.weeks), desc="模拟城市 simulating city", unit="week", disable=not progress):
+    for i in tqdm(range(config.weeks), desc="模拟城市 simulating city", unit="week", disable=None if progress else True):  # None: no bar when not a terminal
         run.week(i)
     removed = _clear_stale(settings.landing, run.files)
     events = pd.concat(run.events, ignore_index=True)

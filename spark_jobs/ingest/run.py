@@ -21,8 +21,11 @@ from spark_jobs.quarantine import QUARANTINE_COLUMNS, write_quarantine
 from spark_jobs.reasons import REASONS
 
 log = logging.getLogger(__name__)
-CHUNK_BYTES = 512 << 20  # one bronze commit + ledger commit per chunk of files
-CHUNK_FILES = 200
+# One bronze commit + ledger commit per chunk of files. Each chunk costs a few Spark jobs and three
+# Delta commits whatever its size (police110 over two years, 728 files: 48 s in chunks of 200 against
+# 31 s in one chunk), so chunks are as large as the driver's memory comfortably allows.
+CHUNK_BYTES = 512 << 20
+CHUNK_FILES = 2000
 
 
 @dataclass
