@@ -54,6 +54,25 @@ def integer(c: Column) -> Column:
     return F.when(d == F.floor(d), d.cast("long"))
 
 
+# 12345 exports give the caller's satisfaction as a score or, more often, as the return-visit label.
+# Labels map onto the 0-10 scale (满意 top, 基本满意 the middle, 不满意 bottom); "not rated" is no value.
+SATISFACTION_LABELS = {"非常满意": 10, "满意": 10, "基本满意": 6, "一般": 5, "不满意": 0, "非常不满意": 0,
+                       "satisfied": 10, "basically satisfied": 6, "dissatisfied": 0}
+NOT_RATED = ("未评价", "未回访", "不评价", "无", "not rated")
+
+
+def satisfaction(c: Column) -> Column:
+    """A 0-10 satisfaction score from a number or a return-visit label; null when not rated or unknown."""
+    label = F.lower(F.trim(c))
+    mapped = F.create_map(*[x for k, v in SATISFACTION_LABELS.items() for x in (F.lit(k), F.lit(v).cast("long"))])
+    return F.coalesce(integer(c), mapped[label])
+
+
+def satisfaction_unrated(c: Column) -> Column:
+    """True for the labels that say the caller gave no rating."""
+    return F.lower(F.trim(c)).isin(*NOT_RATED)
+
+
 def flag(c: Column) -> Column:
     """A boolean from the usual spellings (1/0, true/false, yes/no, 是/否), or null."""
     s = F.lower(F.trim(c))

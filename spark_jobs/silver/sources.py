@@ -17,6 +17,8 @@ from spark_jobs.silver.rules import (
     integer,
     local_time,
     number,
+    satisfaction,
+    satisfaction_unrated,
     time_checks,
 )
 
@@ -67,13 +69,14 @@ def _hotline(df: DataFrame, key: bytes) -> DataFrame:
         "deadline_at": local_time(c("deadline")),
         "completed_at_t": local_time(c("completed_at")),
         "status": clean_str(c("status")),
-        "satisfaction_n": integer(c("satisfaction")),
+        "satisfaction_n": satisfaction(c("satisfaction")),
     }).withColumnsRenamed({"completed_at": "_completed_raw", "satisfaction": "_satisfaction_raw"}) \
       .withColumnsRenamed({"completed_at_t": "completed_at", "satisfaction_n": "satisfaction"})
 
 
 def _hotline_checks() -> list[tuple[str, Column]]:
-    return [("invalid_value", bad_number(F.col("_satisfaction_raw"), F.col("satisfaction"), 0, 10))]
+    raw = F.col("_satisfaction_raw")
+    return [("invalid_value", bad_number(raw, F.col("satisfaction"), 0, 10) & ~satisfaction_unrated(raw))]
 
 
 def _police110(df: DataFrame, key: bytes) -> DataFrame:

@@ -150,3 +150,12 @@ def test_across_batch_duplicates_against_existing_silver(spark, home):
     q = quar.toPandas().set_index("line")
     assert q.loc[1, "reason_code"] == "duplicate_record" and q.loc[2, "reason_code"] == "duplicate_key_conflict"
     assert "b1.txt#1" in q.loc[1, "reason_text"]
+
+
+def test_hotline_satisfaction_as_labels_or_scores(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDWATCH_PII_KEY", "test-key-not-secret")
+    given = {"S1": "满意", "S2": "基本满意", "S3": "不满意", "S4": "未评价", "S5": "8", "S6": "", "S7": "还行吧"}
+    clean, quar = _split(spark, tmp_path, "hotline", [_hotline(k, satisfaction=v) for k, v in given.items()])
+    got = {k: (None if v != v else v) for k, v in zip(clean["order_no"], clean["satisfaction"], strict=True)}
+    assert got == {"S1": 10, "S2": 6, "S3": 0, "S4": None, "S5": 8, "S6": None}
+    assert list(quar["reason_code"]) == ["invalid_value"] and "还行吧" in quar["raw"].iloc[0]
