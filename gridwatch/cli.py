@@ -67,12 +67,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_pipeline(args)
 
 
+def _stdout_for_json():
+    """The real standard output, with file descriptor 1 pointed at stderr for everything else.
+
+    Spark's JVM inherits descriptor 1 and its dependency resolver prints there (":: loading settings ::"),
+    which would break `gridwatch audit --json > audit.json`; only the JSON goes to the saved descriptor.
+    """
+    sys.stdout.flush()
+    real = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    return real
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from gridwatch.audit import audit
 
+    out = _stdout_for_json() if args.json else sys.stdout
     report = audit(get_settings(args.home))
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        out.write(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
+        out.flush()
     else:
         from gridwatch.audit import format_audit
 
