@@ -192,9 +192,8 @@ def _windowed(dense: DataFrame, metrics: list[str], case_cols: list[str], kde_co
     # 52, for ~10 series, over ~10 million rows in the default city), a running sum costs one addition.
     # Every (cell, type) has exactly one row per week from h0 on, so the k weeks before a row are its
     # k preceding rows and a row at position idx has min(k, idx) of them.
-    rolled = {"y": max(ROLL_WINDOWS), "nbr1": max(NBR_WINDOWS), "nbr2": max(NBR_WINDOWS),
-              **{f"other_{t}": OTHER_WINDOW for t in count_types},
-              **{m: SENSOR_WINDOW for m in ("video_cell", "video_nbr1", "truck_cell", "dust_h") if m in metrics}}
+    rolled = ["y", "nbr1", "nbr2", *[f"other_{t}" for t in count_types],
+              *[m for m in ("video_cell", "video_nbr1", "truck_cell", "dust_h") if m in metrics]]
     running = w.rowsBetween(Window.unboundedPreceding, Window.currentRow)
     dense = dense.select("*", *[F.sum(z(c)).over(running).alias(f"__cs_{c}") for c in rolled])
 

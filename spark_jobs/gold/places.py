@@ -69,16 +69,21 @@ class PlaceFeatures(NamedTuple):
         n_epochs = int(pe["place_epoch"].max()) + 1
         values = pe[cols].to_numpy(np.float64).reshape(n_epochs, len(cells), len(cols))
         we = self.week_epoch.sort_values("week_start", kind="stable")
-        weeks, per_week = we["week_start"].to_numpy(), values[we["place_epoch"].to_numpy(int)]
-        same = (per_week[1:] == per_week[:-1]) | (np.isnan(per_week[1:]) & np.isnan(per_week[:-1]))
-        starts = np.vstack([np.ones((1, len(cells)), bool), ~same.all(axis=2)])   # (weeks, cells)
+        weeks, epoch = we["week_start"].to_numpy(), we["place_epoch"].to_numpy(int)
+        # A cell starts a run where its values differ from the week before; compared once per change of
+        # epoch, not per week, so memory stays at cells x epochs.
+        starts = np.zeros((len(weeks), len(cells)), bool)
+        starts[0] = True
+        for i in np.flatnonzero(epoch[1:] != epoch[:-1]) + 1:
+            a, b = values[epoch[i - 1]], values[epoch[i]]
+            starts[i] = ~((a == b) | (np.isnan(a) & np.isnan(b))).all(axis=1)
         wi, ci = np.nonzero(starts)
         order = np.lexsort((wi, ci))
         wi, ci = wi[order], ci[order]
         last_of_cell = np.r_[ci[1:] != ci[:-1], True]
         ends = np.where(last_of_cell, len(weeks) - 1, np.r_[wi[1:], 0] - 1)
         out = pd.DataFrame({"cell_id": cells[ci], "week_from": weeks[wi], "week_to": weeks[ends]})
-        feats = pd.DataFrame(per_week[wi, ci], columns=cols).astype(np.float32)
+        feats = pd.DataFrame(values[epoch[wi], ci], columns=cols).astype(np.float32)
         return pd.concat([out, feats], axis=1)
 
 
