@@ -94,6 +94,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0 if report.get("reconciled", False) else 1
 
 
+def cmd_privacy_scan(args: argparse.Namespace) -> int:
+    from gridwatch.privacy import scan_report
+
+    report = scan_report(get_settings(args.home).home)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(f"{report['home']}: {report['caller_names']} caller names checked, "
+              f"{len(report['findings'])} findings / 发现 {len(report['findings'])} 处")
+        for f in report["findings"][:50]:
+            print(f"  {f['kind']:5} {f['where']} [{f['column']}]: {f['sample']}")
+    return 0 if report["clean"] else 1
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     from models.backtest_cli import backtest_command
 
@@ -173,6 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("audit", help="landed / bronze / silver / quarantined / merged per source and batch")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_audit)
+
+    sp = sub.add_parser("privacy-scan", help="no caller name or phone in silver, gold, outbox or logs")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_privacy_scan)
 
     sp = sub.add_parser("backtest", help="rolling-origin backtest against the baselines")
     sp.add_argument("--profile", default=None, help="open-data profile YAML (default: the data home's city)")

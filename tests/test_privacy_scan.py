@@ -1,103 +1,20 @@
-"""Privacy scan: no caller phone number or name in any silver or gold Delta table, nor in the outbox.
+"""Privacy scan: no caller phone number or name in silver, gold, the outbox or the logs.
 
-`scan_home` runs on whatever exists under a data home. The tests run it on a home the silver layer filled
-from hand-made landing data, prove it catches a planted leak, and scan GRIDWATCH_SCAN_HOME when it is set
-(e.g. `GRIDWATCH_SCAN_HOME=data pytest tests/test_privacy_scan.py` after `make run`).
+`gridwatch.privacy.scan_home` runs on whatever exists under a data home. The tests run it on a home the silver
+layer filled from hand-made landing data, prove it catches planted leaks and ignores names that are only
+parts of place words, and scan GRIDWATCH_SCAN_HOME when it is set (e.g. `GRIDWATCH_SCAN_HOME=data pytest
+tests/test_privacy_scan.py` after `make run`, or `gridwatch privacy-scan`).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-HASH = re.compile(r"[0-9a-f]{32,}")
-TEXT_SUFFIXES = {".csv", ".txt", ".json", ".html", ".htm", ".md"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    where: str
-    column: str
-    kind: str
-    sample: str
-
-
-def landing_caller_names(home: Path) -> set[str]:
-    """Caller names present in the landed hotline files (UTF-8 with or without BOM, or GBK)."""
-    names: set[str] = set()
-    for path in sorted((home / "landing" / "hotline").rglob("*.csv")):
-        data = path.read_bytes()
-        for enc in ("utf-8-sig", "gbk"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            continue
-        for row in csv.DictReader(io.StringIO(text)):
-            name = (row.get("caller_name") or "").strip()
-            if len(name) >= 2:
-                names.add(name)
-    return names
-
-
-def _delta_tables(home: Path) -> list[Path]:
-    lake = home / "lakehouse"
-    return sorted(p.parent for layer in ("silver", "gold") for p in (lake / layer).glob("*/_delta_log"))
-
-
-def _scan_values(values, where: str, column: str, names_re: re.Pattern | None) -> list[Finding]:
-    out = []
-    for v in values:
-        s = str(v)
-        if HASH.fullmatch(s):  # a record hash or pseudonym token: hex digits, not a phone number
-            continue
-        m = PHONE.search(s)
-        if m:
-            out.append(Finding(where, column, "phone", m.group(0)))
-        if names_re is not None:
-            n = names_re.search(s)
-            if n:
-                out.append(Finding(where, column, "name", n.group(0)))
-        if len(out) >= 5:
-            break
-    return out
-
-
-def scan_home(home: Path, names: set[str] | None = None) -> list[Finding]:
-    """Every phone number or caller name found in silver/gold Delta tables and outbox files under home."""
-    from deltalake import DeltaTable
-
-    names = names if names is not None else landing_caller_names(home)
-    names_re = re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True))) if names else None
-    found: list[Finding] = []
-    for path in _delta_tables(home):
-        df = DeltaTable(str(path)).to_pandas()
-        for col in df.columns:
-            if df[col].dtype == object:
-                vals = df[col].dropna().map(lambda v: " ".join(map(str, v)) if hasattr(v, "__len__")
-                                            and not isinstance(v, str) else v).unique()
-                found += _scan_values(vals, str(path.relative_to(home)), col, names_re)
-    outbox = home / "outbox"
-    for path in sorted(outbox.rglob("*")) if outbox.exists() else []:
-        if path.suffix.lower() in TEXT_SUFFIXES:
-            found += _scan_values([path.read_bytes().decode("utf-8", "ignore")], str(path.relative_to(home)),
-                                  "-", names_re)
-        elif path.suffix.lower() == ".xlsx":
-            from openpyxl import load_workbook
-
-            wb = load_workbook(path, read_only=True)
-            cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
-            found += _scan_values(cells, str(path.relative_to(home)), "-", names_re)
-    return found
+from gridwatch.privacy import PHONE, NameMatcher, gazetteer, landing_caller_names, scan_home
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +62,8 @@ def test_landing_names_are_found(silver_home):
 
 
 def test_silver_tables_hold_no_phone_or_caller_name(silver_home):
-    tables = {p.name for p in _delta_tables(silver_home)}
+    lake = silver_home / "lakehouse" / "silver"
+    tables = {p.parent.name for p in lake.glob("*/_delta_log")}
     assert {"hotline", "police110", "reports", "incidents", "quarantine"} <= tables
     assert scan_home(silver_home) == []
 
@@ -161,8 +79,48 @@ def test_scan_catches_a_planted_leak(silver_home, tmp_path):
     write_deltalake(str(leaky / "lakehouse" / "gold" / "leak"), pd.DataFrame({"note": ["call 13612345678"]}))
     (leaky / "outbox" / "w").mkdir(parents=True)
     (leaky / "outbox" / "w" / "list.csv").write_text("rank,remark\n1,钱秀英反映\n", encoding="utf-8")
+    logs = leaky / "dagster" / "storage" / "run1" / "compute_logs"
+    logs.mkdir(parents=True)
+    (logs / "step.err").write_text("INFO refreshing\nWARNING caller 孙立 called again\n", encoding="utf-8")
+    import sqlite3
+
+    con = sqlite3.connect(leaky / "mlflow" / "mlflow.db") if (leaky / "mlflow").exists() else None
+    if con is None:
+        (leaky / "mlflow").mkdir()
+        con = sqlite3.connect(leaky / "mlflow" / "mlflow.db")
+    con.execute("CREATE TABLE params (key TEXT, value TEXT)")
+    con.execute("INSERT INTO params VALUES ('note', 'callback 15987654321')")
+    con.commit()
+    con.close()
     kinds = {(f.where.split("/")[-1], f.kind) for f in scan_home(leaky)}
-    assert kinds == {("leak", "phone"), ("list.csv", "name")}
+    assert kinds == {("leak", "phone"), ("list.csv", "name"), ("step.err", "name"), ("mlflow.db:params", "phone")}
+
+
+def test_names_inside_place_words_are_not_leaks():
+    m = NameMatcher({"周乌兰", "周华", "孙立"}, {"乌兰木伦", "乌兰木伦公园", "华府大院", "华府"})
+    assert m.find("最近一周乌兰木伦街附近有人摆摊") is None  # 一周 + 乌兰木伦街
+    assert m.find("最近一周华府大院北门乱停车") is None
+    assert m.find("周乌兰反映乌兰木伦街附近有人摆摊") == "周乌兰"  # the name on its own, then a place
+    assert m.find("来电人周华，华府大院北门乱停车") == "周华"
+    assert m.find("孙立称车辆乱停") == "孙立"
+    assert NameMatcher(set(), {"乌兰木伦"}).find("孙立") is None
+
+
+def test_gazetteer_takes_places_roads_and_grid_names(tmp_path):
+    import pandas as pd
+    from deltalake import write_deltalake
+
+    write_deltalake(str(tmp_path / "lakehouse" / "bronze" / "reference_places"),
+                    pd.DataFrame({"name": ["乌兰木伦公园", "华府大院"]}))
+    write_deltalake(str(tmp_path / "lakehouse" / "silver" / "unit_grid"),
+                    pd.DataFrame({"street_zh": ["滨河街道"], "community_zh": ["青春山社区"], "street_code": ["001"]}))
+    land = tmp_path / "landing" / "hotline" / "dt=2026-11-02"
+    land.mkdir(parents=True)
+    (land / "h.csv").write_text("order_no,caller_name,address\n1,赵建国,康巴什区滨河街道兴康路235号\n"
+                                "2,钱秀英,东胜区民族街道民族街附近\n", encoding="utf-8")
+    terms = gazetteer(tmp_path)
+    assert {"乌兰木伦", "乌兰木伦公园", "华府", "滨河街道", "青春山社区", "兴康路", "民族街"} <= terms
+    assert "001" not in terms and "赵建国" not in terms
 
 
 @pytest.mark.skipif(not os.environ.get("GRIDWATCH_SCAN_HOME"), reason="set GRIDWATCH_SCAN_HOME to scan a data home")
@@ -177,3 +135,14 @@ def test_scan_a_real_data_home():
             names |= {n for n in pd.read_parquet(p).get("caller_name", pd.Series(dtype=str)).dropna() if len(n) >= 2}
     findings = scan_home(home, names)
     assert findings == [], findings[:10]
+
+
+@pytest.mark.parametrize("text,phone", [
+    ("手机13612345678，请回电", True), ("call 13612345678", True), ("tel:15987654321", True), ("18800001111", True),
+    ("0.16650390625", False),             # a decimal in a feature-importance file
+    ("16481.19165800017", False),         # a step duration in Dagster's event log
+    ("dust-20241125-14290168192b", False),  # a hex batch id
+    ("150603001012034", False),           # a 15-digit grid code
+])
+def test_phone_shapes(text, phone):
+    assert bool(PHONE.search(text)) is phone
