@@ -149,26 +149,36 @@ def _rates(frame: pd.DataFrame, config: KpiConfig) -> pd.DataFrame:
 def case_kpis(history: pd.DataFrame, week_start: date, as_of: datetime | None = None,
               config: KpiConfig | None = None, computed_at: datetime | None = None) -> pd.DataFrame:
     """gold/case_kpis rows of one week: per district (all departments) and per district and department."""
+    return case_kpis_weeks(history, [week_start], as_of, config, computed_at)
+
+
+def case_kpis_weeks(history: pd.DataFrame, weeks: list[date], as_of: datetime | None = None,
+                    config: KpiConfig | None = None, computed_at: datetime | None = None) -> pd.DataFrame:
+    """gold/case_kpis rows of several weeks, from one reading of the case states as known at as_of."""
     config = config or KpiConfig.load()
-    week_start = week_start - timedelta(days=week_start.weekday())
     now = computed_at or datetime.now(UTC)
     as_of = as_of or now.astimezone(_tz()).replace(tzinfo=None)
-    flags = case_counts(case_states(history, as_of), week_start, config.close_grace_hours)
+    states = case_states(history, as_of)
     counts = list(COUNTS)
-    by_dept = flags.groupby(["district_code", "department"], as_index=False)[counts].sum()
-    by_dept["level"] = LEVEL_DEPARTMENT
-    by_district = flags.groupby("district_code", as_index=False)[counts].sum()
-    by_district["department"], by_district["level"] = ALL_DEPARTMENTS, LEVEL_DISTRICT
-    out = pd.concat([by_district, by_dept], ignore_index=True)
-    out[counts] = out[counts].astype("int64")
-    out = _rates(out, config)
-    y, w, _ = week_start.isocalendar()
-    out.insert(0, "iso_week", f"{y}-W{w:02d}")
-    out.insert(0, "week_start", week_start)
+    parts = []
+    for week in sorted({w - timedelta(days=w.weekday()) for w in weeks}):
+        flags = case_counts(states, week, config.close_grace_hours)
+        by_dept = flags.groupby(["district_code", "department"], as_index=False)[counts].sum()
+        by_dept["level"] = LEVEL_DEPARTMENT
+        by_district = flags.groupby("district_code", as_index=False)[counts].sum()
+        by_district["department"], by_district["level"] = ALL_DEPARTMENTS, LEVEL_DISTRICT
+        out = pd.concat([by_district, by_dept], ignore_index=True)
+        out[counts] = out[counts].astype("int64")
+        out = _rates(out, config)
+        y, w, _ = week.isocalendar()
+        out.insert(0, "iso_week", f"{y}-W{w:02d}")
+        out.insert(0, "week_start", week)
+        parts.append(out.sort_values(["district_code", "level", "department"]))
+    out = pd.concat(parts, ignore_index=True)
     out["as_of"] = pd.Timestamp(as_of)
     out["computed_at"] = pd.Timestamp(now).tz_convert("UTC") if pd.Timestamp(now).tzinfo else pd.Timestamp(now)
     out["kpi_config_version"] = config.version
-    return out.sort_values(["district_code", "level", "department"]).reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 def _tz():

@@ -102,19 +102,16 @@ def risk_list_delivery(context: dg.AssetExecutionContext, config: DeliveryHookCo
           backfill_policy=dg.BackfillPolicy.single_run(),
           description="清单问责 The list published for a week scored against that week's incidents: gold/list_scores")
 def risk_list_score(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> dg.MaterializeResult:
-    meta: dict = {}
-    last = None
-    for week in _weeks(context):
-        out = weekly.score_published_list(lakehouse.settings(), week)
-        meta[out["iso_week"]] = out["status"]
-        if out["status"] == "scored":
-            last = out
-    if last is not None:
-        png = last["chart"].read_bytes()
+    out = weekly.score_published_lists(lakehouse.settings(), _weeks(context))
+    meta: dict = {iso: w["status"] for iso, w in out["weeks"].items()}
+    scored = [iso for iso, w in out["weeks"].items() if w["status"] == "scored"]
+    context.log.info("%d of %d weeks had a published list and were scored", len(scored), len(meta))
+    if scored:
+        png = out["chart"].read_bytes()
         meta.update({
-            "gold_list_scores_version": last["table_version"],
-            "running_chart": dg.MetadataValue.path(str(last["chart"])),
-            "summary": dg.MetadataValue.md(summary_markdown(last["history"]) + "\n\n"
+            "gold_list_scores_version": out["table_version"],
+            "running_chart": dg.MetadataValue.path(str(out["chart"])),
+            "summary": dg.MetadataValue.md(summary_markdown(out["history"]) + "\n\n"
                                            f"![running chart](data:image/png;base64,{base64.b64encode(png).decode()})"),
         })
     return dg.MaterializeResult(metadata=meta)
@@ -124,13 +121,14 @@ def risk_list_score(context: dg.AssetExecutionContext, lakehouse: LakehouseResou
           backfill_policy=dg.BackfillPolicy.single_run(),
           description="考核 Case KPIs per district, department and week from the case history, as known now")
 def case_kpis(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> dg.MaterializeResult:
-    meta: dict = {}
-    for week in _weeks(context):
-        out = weekly.compute_case_kpis(lakehouse.settings(), week, as_of=weekly.now_local())
-        k = out["kpis"]
-        top = k[k["level"] == "district"].set_index("district_code")["composite_score"].round(1)
-        meta[out["iso_week"]] = dg.MetadataValue.json({"rows": len(k), "composite": top.to_dict()})
-        meta["gold_case_kpis_version"] = out["table_version"]
+    weeks = _weeks(context)
+    out = weekly.compute_case_kpis_weeks(lakehouse.settings(), weeks, as_of=weekly.now_local())
+    k = out["kpis"]
+    meta: dict = {"gold_case_kpis_version": out["table_version"]}
+    for iso, part in k.groupby("iso_week"):
+        top = part[part["level"] == "district"].set_index("district_code")["composite_score"].round(1)
+        meta[iso] = dg.MetadataValue.json({"rows": len(part), "composite": top.to_dict()})
+    context.log.info("case KPIs of %d weeks: %d rows", len(weeks), len(k))
     return dg.MaterializeResult(metadata=meta)
 
 

@@ -44,8 +44,14 @@ def append_once(frame: pd.DataFrame, path: str, key: str, value: str) -> bool:
 
 def replace_week(frame: pd.DataFrame, path: str, key: str, value: str) -> int:
     """Replace the rows of one week (older figures stay readable by Delta time travel); returns the version."""
+    return replace_weeks(frame, path, key, [value])
+
+
+def replace_weeks(frame: pd.DataFrame, path: str, key: str, values: list[str]) -> int:
+    """Replace the rows of some weeks in one commit (older figures stay readable by time travel); the version."""
     if not exists(path):
         write_deltalake(path, _arrow(frame), mode="append")
     else:
-        write_deltalake(path, _arrow(frame), mode="overwrite", predicate=f"{key} = '{value}'", schema_mode="merge")
+        quoted = ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+        write_deltalake(path, _arrow(frame), mode="overwrite", predicate=f"{key} IN ({quoted})", schema_mode="merge")
     return DeltaTable(path).version()

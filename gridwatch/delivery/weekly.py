@@ -17,7 +17,7 @@ from gridwatch.delivery.archive import ListRules, district_folder, publish_week,
 from gridwatch.delivery.explain import load_models, make_explainer
 from gridwatch.delivery.hook import DeliveryHook, deliver
 from gridwatch.settings import Settings
-from models.case_kpis import KpiConfig, case_kpis
+from models.case_kpis import KpiConfig, case_kpis_weeks
 from models.list_scoring import running_chart, score_lists
 from models.risk_list import RISK_LIST_COLUMNS, RiskListConfig, build_risk_list, iso_week_label
 
@@ -103,33 +103,54 @@ def verify_published(settings: Settings, week_start: date) -> list[str]:
 
 def score_published_list(settings: Settings, week_start: date) -> dict:
     """Score the list published for week_start against that week's incidents; gold/list_scores and a chart."""
-    iso = iso_week_label(week_start)
-    lists = store.read(_gold(settings, RISK_LISTS), filters=[("iso_week", "=", iso)])
-    if lists is None or lists.empty:
-        return {"iso_week": iso, "status": "no list published", "scores": pd.DataFrame()}
-    actual = store.read(_gold(settings, "grid_week"), filters=[("iso_week", "=", iso)])
+    out = score_published_lists(settings, [week_start])
+    return {**out, **out["weeks"][iso_week_label(week_start)]}
+
+
+def score_published_lists(settings: Settings, weeks: list[date]) -> dict:
+    """Score the lists published for some weeks against their incidents: one read, one commit, one chart.
+
+    Returns {"weeks": {iso_week: {"iso_week", "status", "scores"}}, and when any was scored: "history",
+    "chart", "table_version"}.
+    """
+    isos = sorted({iso_week_label(w) for w in weeks})
+    lists = store.read(_gold(settings, RISK_LISTS), filters=[("iso_week", "in", isos)])
+    lists = lists if lists is not None else pd.DataFrame(columns=["iso_week"])
+    per_week = {iso: {"iso_week": iso, "status": "no list published", "scores": pd.DataFrame()} for iso in isos}
+    listed = sorted(set(lists["iso_week"]))
+    if not listed:
+        return {"weeks": per_week}
+    actual = store.read(_gold(settings, "grid_week"), filters=[("iso_week", "in", listed)])
     if actual is None:
-        raise ValueError(f"gold/grid_week 不存在 / gold/grid_week missing: build gold before scoring {iso}")
+        raise ValueError(f"gold/grid_week 不存在 / gold/grid_week missing: build gold before scoring {listed}")
     scores = score_lists(lists, actual, unit_grid(settings))
-    version = store.replace_week(scores, _gold(settings, LIST_SCORES), "iso_week", iso)
+    version = store.replace_weeks(scores, _gold(settings, LIST_SCORES), "iso_week", listed)
+    for iso, part in scores.groupby("iso_week"):
+        per_week[iso] = {"iso_week": iso, "status": "scored", "scores": part.reset_index(drop=True)}
     history = store.read(_gold(settings, LIST_SCORES))
     chart = settings.outbox / "risk_lists" / "_scores" / "list_scores_running.png"
     chart.parent.mkdir(parents=True, exist_ok=True)
     chart.write_bytes(running_chart(history))
-    return {"iso_week": iso, "status": "scored", "scores": scores, "history": history, "chart": chart,
-            "table_version": version}
+    return {"weeks": per_week, "history": history, "chart": chart, "table_version": version}
 
 
 def compute_case_kpis(settings: Settings, week_start: date, as_of: datetime | None = None,
                       config: KpiConfig | None = None) -> dict:
     """考核 of one week from silver/cases_history as known now (or as_of), replacing that week's rows."""
-    iso = iso_week_label(week_start)
+    out = compute_case_kpis_weeks(settings, [week_start], as_of, config)
+    return {"iso_week": iso_week_label(week_start), "kpis": out["kpis"], "table_version": out["table_version"]}
+
+
+def compute_case_kpis_weeks(settings: Settings, weeks: list[date], as_of: datetime | None = None,
+                            config: KpiConfig | None = None) -> dict:
+    """考核 of some weeks from one reading of silver/cases_history, replacing their rows in one commit."""
     history = store.read(settings.table_path("silver", "cases_history"))
     if history is None:
         raise ValueError("silver/cases_history 不存在 / silver/cases_history missing: build silver first")
-    kpis = case_kpis(history, week_start, as_of=as_of, config=config)
-    version = store.replace_week(kpis, _gold(settings, CASE_KPIS), "iso_week", iso)
-    return {"iso_week": iso, "kpis": kpis, "table_version": version}
+    kpis = case_kpis_weeks(history, weeks, as_of=as_of, config=config)
+    isos = sorted({iso_week_label(w) for w in weeks})
+    version = store.replace_weeks(kpis, _gold(settings, CASE_KPIS), "iso_week", isos)
+    return {"kpis": kpis, "table_version": version}
 
 
 def deliver_week(settings: Settings, week_start: date, hook: DeliveryHook, sleep=None) -> list[dict]:
@@ -144,5 +165,6 @@ def now_local() -> datetime:
     return datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
 
 
-__all__ = ["publish_risk_lists", "verify_published", "score_published_list", "compute_case_kpis", "deliver_week",
+__all__ = ["publish_risk_lists", "verify_published", "score_published_list", "score_published_lists", "compute_case_kpis",
+           "compute_case_kpis_weeks", "deliver_week",
            "district_folder"]

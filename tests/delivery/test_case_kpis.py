@@ -107,3 +107,16 @@ def test_weights_come_from_the_config(tmp_path):
     path.write_text(yaml.safe_dump({"kpis": only_rework, "close_grace_hours": 0}, allow_unicode=True))
     kpis = case_kpis(history(), WEEK, as_of=datetime(2026, 11, 20), config=KpiConfig.load(path))
     assert row(kpis, "150602").composite_score == pytest.approx(75.0)  # 100 x (1 - 0.25)
+
+
+def test_several_weeks_at_once_equal_week_by_week():
+    from datetime import timedelta
+
+    from models.case_kpis import case_kpis_weeks
+
+    weeks = [WEEK - timedelta(days=7), WEEK, WEEK + timedelta(days=7)]
+    as_of, at = datetime(2026, 11, 20), datetime(2026, 11, 20, 1, 0)
+    together = case_kpis_weeks(history(), weeks, as_of=as_of, computed_at=at)
+    one_by_one = pd.concat([case_kpis(history(), w, as_of=as_of, computed_at=at) for w in weeks], ignore_index=True)
+    assert set(together["iso_week"]) == {"2026-W45", "2026-W46", "2026-W47"}
+    pd.testing.assert_frame_equal(together, one_by_one)
