@@ -94,7 +94,7 @@ def train_for_home(settings, last_week, spec_by_type: dict[str, ModelSpec] | Non
             log.warning("no training rows for %s up to %s", ptype, last_week)
             continue
         bt, origin_weeks = backtest_metrics(settings, ptype, last_week, origins)
-        spec = (spec_by_type or {}).get(ptype) or ModelSpec(_backtest_variant(settings, ptype))
+        spec = (spec_by_type or {}).get(ptype) or _backtest_spec(ptype)
         model = fit_model(ptype, X, y, w, wk, panel.features, spec)
         challenger = {k: bt.get("model", {}).get(k) for k in ("hr@5", "hr@1", "deviance")}
         sample = pd.DataFrame(X[:200], columns=panel.features)
@@ -116,19 +116,36 @@ def train_for_home(settings, last_week, spec_by_type: dict[str, ModelSpec] | Non
     return outcomes
 
 
-def _backtest_variant(settings, problem_type: str) -> str:
-    """The objective the latest backtest chose for a type (from its MLflow params), else Poisson."""
+def _number(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            continue
+    return text
+
+
+def _backtest_spec(problem_type: str) -> ModelSpec:
+    """The spec (objective, LightGBM settings, rounds) the latest backtest chose and judged, else the default.
+
+    The registered model is then the one whose backtest figures the gate compares with the champion's.
+    """
     import mlflow
 
     try:
         runs = mlflow.search_runs(filter_string="tags.kind = 'backtest'", order_by=["start_time DESC"],
                                   max_results=1, search_all_experiments=True)
-        col = f"params.{problem_type}.variant"
-        if len(runs) and col in runs.columns and isinstance(runs[col].iloc[0], str):
-            return runs[col].iloc[0]
     except Exception as exc:  # no store yet
-        log.info("no backtest run to take the variant from: %s", exc)
-    return "poisson"
+        log.info("no backtest run to take the spec from: %s", exc)
+        return ModelSpec()
+    prefix = f"params.{problem_type}."
+    if not len(runs) or not isinstance(runs.get(prefix + "variant", pd.Series([None])).iloc[0], str):
+        return ModelSpec()
+    row = runs.iloc[0]
+    params = {c[len(prefix):]: _number(v) for c, v in row.items()
+              if c.startswith(prefix) and isinstance(v, str) and c[len(prefix):] not in ("variant", "rounds")}
+    rounds = _number(str(row.get(prefix + "rounds", ""))) if isinstance(row.get(prefix + "rounds"), str) else None
+    return ModelSpec(row[prefix + "variant"], params, rounds if isinstance(rounds, int) else ModelSpec().rounds)
 
 
 def outcomes_table(outcomes: list[TrainOutcome]) -> str:

@@ -96,3 +96,16 @@ def test_backtest_run_logs_metrics_for_model_and_baselines(store, city):
     assert json.loads(run.data.params["data_version"]) == {"gold/features": 7}
     arts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id)}
     assert {"capture_curve.png", "summary.json", "weekly.csv", "feature_importance_stall.csv"} <= arts
+
+
+def test_training_takes_the_spec_the_backtest_chose_and_judged(store):
+    from models.training import _backtest_spec
+
+    assert _backtest_spec("stall") == ModelSpec()  # no backtest yet: the default
+    with mlflow.start_run(run_name="backtest"):
+        mlflow.set_tag("kind", "backtest")
+        mlflow.log_params({"stall.variant": "tweedie", "stall.rounds": 500, "stall.num_leaves": 63,
+                           "stall.learning_rate": 0.03, "parking.variant": "poisson", "parking.rounds": 300})
+    assert _backtest_spec("stall") == ModelSpec("tweedie", {"num_leaves": 63, "learning_rate": 0.03}, 500)
+    assert _backtest_spec("parking") == ModelSpec("poisson", {}, 300)
+    assert _backtest_spec("violation") == ModelSpec()
