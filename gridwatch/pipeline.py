@@ -118,8 +118,13 @@ LOG_CONFIG = {"loggers": {"console": {"config": {"log_level": os.environ.get("GR
 
 
 def run_pipeline(settings: Settings, layers: tuple[str, ...] = LAYERS,
-                 target_week: date | None = None, progress: bool = True) -> PipelineResult:
-    """Materialize every layer's assets for everything landed, as Dagster runs on the persistent instance."""
+                 target_week: date | None = None, progress: bool = True,
+                 op_config: dict[str, dict] | None = None) -> PipelineResult:
+    """Materialize every layer's assets for everything landed, as Dagster runs on the persistent instance.
+
+    op_config gives assets their run config by name, e.g. {"backtest": {"origins": 8}}; each run gets the
+    entries of the assets it materializes.
+    """
     from dagster_project.definitions import defs
     from gridwatch.instance import get_instance
 
@@ -133,8 +138,9 @@ def run_pipeline(settings: Settings, layers: tuple[str, ...] = LAYERS,
         if progress:
             print(f"[{i}/{len(steps)}] {layer:<8} {', '.join(names)}  ({span})", flush=True)
         t0 = time.perf_counter()
-        run = job.execute_in_process(instance=instance, asset_selection=keys, tags=tags, run_config=LOG_CONFIG,
-                                     raise_on_error=False)
+        ops = {n: {"config": c} for n, c in (op_config or {}).items() if n in names}
+        run = job.execute_in_process(instance=instance, asset_selection=keys, tags=tags,
+                                     run_config={**LOG_CONFIG, **({"ops": ops} if ops else {})}, raise_on_error=False)
         step = StepResult(layer, names, span, time.perf_counter() - t0, run.success, run.run_id)
         result.steps.append(step)
         if progress:

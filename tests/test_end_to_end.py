@@ -27,14 +27,15 @@ def city(tmp_path_factory, spark):
     from simulator import SimConfig, simulate
 
     home = tmp_path_factory.mktemp("e2e")
-    old = {k: os.environ.get(k) for k in ("GRIDWATCH_HOME", "GRIDWATCH_PII_KEY", "GRIDWATCH_BACKTEST_ORIGINS")}
+    old = {k: os.environ.get(k) for k in ("GRIDWATCH_HOME", "GRIDWATCH_PII_KEY")}
     os.environ["GRIDWATCH_HOME"] = str(home)
     os.environ["GRIDWATCH_PII_KEY"] = "e2e-test-key"
-    os.environ["GRIDWATCH_BACKTEST_ORIGINS"] = "8"
     settings = get_settings(home)
     settings.ensure_dirs()
     simulate(settings, SimConfig(seed=11, weeks=30, end_date=END, scale=0.15), progress=False)
-    result = run_pipeline(settings, progress=False)
+    # a short backtest: 8 origins, a 10-second tuning box per type (the default city runs 26 and 120 s)
+    result = run_pipeline(settings, progress=False, op_config={
+        "backtest": {"origins": 8, "tune_budget_s": 10.0}, "trained_model": {"gate_origins": 8}})
     yield settings, result
     for k, v in old.items():
         if v is None:
