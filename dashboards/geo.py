@@ -14,8 +14,7 @@ import os
 import numpy as np
 import pandas as pd
 
-_A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
-_EE = 0.00669342162296594323
+from gridwatch.chinacrs import wgs84_to_gcj02  # noqa: F401  (the display shift for GCJ-02 tiles)
 
 # A blank MapLibre style: no tile server, no glyphs, just a light background.
 BLANK_STYLE = {
@@ -36,41 +35,6 @@ TILE_URLS = {
                 for i in range(4)],
 }
 GCJ02_BASEMAPS = {"amap", "tencent"}
-
-
-def _outside_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
-
-
-def _d_lat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-    r += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-    r += (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-    r += (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
-    return r
-
-
-def _d_lon(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-    r += (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-    r += (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-    r += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
-    return r
-
-
-def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Forward WGS-84 -> GCJ-02 (the published closed form); points outside China are unchanged."""
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    x, y = lon - 105.0, lat - 35.0
-    d_lat, d_lon = _d_lat(x, y), _d_lon(x, y)
-    rad = lat / 180.0 * np.pi
-    magic = 1 - _EE * np.sin(rad) ** 2
-    sqrt_magic = np.sqrt(magic)
-    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * np.pi)
-    d_lon = (d_lon * 180.0) / (_A / sqrt_magic * np.cos(rad) * np.pi)
-    out = _outside_china(lon, lat)
-    return np.where(out, lon, lon + d_lon), np.where(out, lat, lat + d_lat)
 
 
 def basemap() -> str:

@@ -58,13 +58,10 @@ def replace_batches(spark: SparkSession, df: DataFrame, path: str, batch_col: st
     with_retry(lambda: writer.save(path), f"write {path}")
 
 
-def insert_new(spark: SparkSession, df: DataFrame, path: str, keys: list[str],
-               partition_col: str | None = None) -> None:
+def insert_new(spark: SparkSession, df: DataFrame, path: str, keys: list[str]) -> None:
     """Insert rows whose key is not yet in the table (MERGE, insert-only): re-running adds nothing."""
     if not is_delta(spark, path):
         writer = df.write.format("delta").mode("append")
-        if partition_col:
-            writer = writer.partitionBy(partition_col)
         with_retry(lambda: writer.save(path), f"create {path}")
         return
     cond = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)

@@ -80,7 +80,7 @@ def merge_quarantine(spark: SparkSession, rows: DataFrame, path: str, source: st
 
 
 def merge_by_key(spark: SparkSession, df: DataFrame, path: str, keys: list[str], *, delete_missing: bool = False,
-                 delete_scope_days: list[str] | None = None, partition_col: str | None = None) -> None:
+                 delete_scope_days: list[str] | None = None) -> None:
     """MERGE rows on stable keys: update matches, insert new; delete target rows the source no longer has.
 
     delete_missing: the source is the whole table. delete_scope_days: the source is complete for those days.
@@ -89,8 +89,6 @@ def merge_by_key(spark: SparkSession, df: DataFrame, path: str, keys: list[str],
 
     if not is_delta(spark, path):
         writer = df.write.format("delta").mode("overwrite")
-        if partition_col:
-            writer = writer.partitionBy(partition_col)
         with_retry(lambda: writer.save(path), f"create {path}")
         return
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
