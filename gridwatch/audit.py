@@ -13,15 +13,13 @@ FIGURES = ("landed", "bronze", "quarantined_at_landing", "silver", "quarantined"
 def audit(settings: Settings, spark=None) -> dict:
     """Reconciliation of the whole lakehouse as plain data (what `gridwatch audit --json` prints)."""
     from spark_jobs.reconcile import OK, PENDING, UNEXPLAINED, reconcile
-    from spark_jobs.session import build_spark
+    from spark_jobs.session import session_for_command
 
-    own = spark is None
-    spark = spark or build_spark(settings.spark_master, app_name="gridwatch-audit", shuffle_partitions=4)
-    try:
+    if spark is not None:
         frame = reconcile(spark, settings)
-    finally:
-        if own:
-            spark.stop()
+    else:
+        with session_for_command(settings.spark_master, "gridwatch-audit", shuffle_partitions=4) as own:
+            frame = reconcile(own, settings)
     batches = []
     for rec in frame.to_dict("records"):
         rec["quarantined_by_reason"] = json.loads(rec["quarantined_by_reason"] or "{}")

@@ -34,14 +34,11 @@ def build_open_data(profile: Path, home: Path, rebuild: bool = False) -> None:
         return
     # The one place the models touch Spark: the command hands over a raw export, not a lakehouse.
     from gridwatch.opendata import run_open_data
-    from spark_jobs.session import build_spark
+    from spark_jobs.session import session_for_command
 
-    spark = build_spark(master=os.environ.get("GRIDWATCH_SPARK_MASTER", "local[2]"), app_name="gridwatch-open-data",
-                        shuffle_partitions=8)
-    try:
+    with session_for_command(os.environ.get("GRIDWATCH_SPARK_MASTER", "local[2]"), "gridwatch-open-data",
+                             shuffle_partitions=8) as spark:
         run_open_data(spark, profile, home)
-    finally:
-        spark.stop()
 
 
 def open_grid_coords(settings) -> pd.DataFrame:

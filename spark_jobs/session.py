@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -100,3 +101,21 @@ def object_store_conf(lakehouse: str, conf: dict[str, str]) -> dict[str, str]:
     if region:
         out["spark.hadoop.fs.s3a.endpoint.region"] = region
     return out
+
+
+@contextmanager
+def session_for_command(master: str, app_name: str, shuffle_partitions: int | None = None):
+    """The process's running Spark session if there is one (left running), else a new one stopped on exit.
+
+    A command called from inside a running application (a Dagster run, a test session) must not stop
+    the session it shares.
+    """
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        yield active
+        return
+    spark = build_spark(master, app_name=app_name, shuffle_partitions=shuffle_partitions)
+    try:
+        yield spark
+    finally:
+        spark.stop()
