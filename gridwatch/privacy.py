@@ -133,13 +133,23 @@ def _flatten(v):
     return " ".join(map(str, v)) if hasattr(v, "__len__") and not isinstance(v, (str, bytes)) else v
 
 
+def _text_columns(table) -> list[str]:
+    """Columns that can hold text: strings, and arrays, maps or structs (whatever they hold)."""
+    return [f.name for f in table.schema().fields
+            if type(f.type).__name__ != "PrimitiveType" or f.type.type in ("string", "binary")]
+
+
 def _scan_delta(home: Path, names: NameMatcher) -> list[Finding]:
     from deltalake import DeltaTable
 
     lake = home / "lakehouse"
     found: list[Finding] = []
     for log in sorted(p for layer in ("silver", "gold") for p in (lake / layer).glob("*/_delta_log")):
-        df = DeltaTable(str(log.parent)).to_pandas()
+        table = DeltaTable(str(log.parent))
+        cols = _text_columns(table)
+        if not cols:
+            continue
+        df = table.to_pandas(columns=cols)
         for col in df.columns:
             if df[col].dtype == object:
                 vals = df[col].dropna().map(_flatten).astype(str).unique()
