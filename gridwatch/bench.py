@@ -73,11 +73,13 @@ def bench(home: Path, scales: list[float], weeks: int = DEFAULT_WEEKS, end: date
     results = {"started": started.isoformat(timespec="seconds"), "weeks": weeks, "end_date": end.isoformat(),
                "seed": seed, "cpus": os.cpu_count(), "load_avg_start": list(os.getloadavg()),
                "commit": _commit(), "scales": []}
+    path = bench_root(home) / f"results-{started:%Y%m%d-%H%M%S}.json"
     for s in scales:
         results["scales"].append(run_one_scale(home, s, weeks, end, seed, skip, shuffle_partitions))
-    results["load_avg_end"] = list(os.getloadavg())
-    path = bench_root(home) / f"results-{started:%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+        # Written after every scale: a run at 16 takes hours, and what 1 and 4 measured must survive it.
+        results["load_avg_end"] = list(os.getloadavg())
+        results["complete"] = len(results["scales"]) == len(scales)
+        path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))
     results["path"] = str(path)
     return results
 
