@@ -144,7 +144,7 @@ def _backtest_spec(problem_type: str) -> ModelSpec:
     row = runs.iloc[0]
     params = {c[len(prefix):]: _number(v) for c, v in row.items()
               if c.startswith(prefix) and isinstance(v, str) and c[len(prefix):] not in ("variant", "rounds")}
-    rounds = _number(str(row.get(prefix + "rounds", ""))) if isinstance(row.get(prefix + "rounds"), str) else None
+    rounds = _number(str(row.get(prefix + "rounds")))
     return ModelSpec(row[prefix + "variant"], params, rounds if isinstance(rounds, int) else ModelSpec().rounds)
 
 

@@ -16,9 +16,6 @@ from pyspark.sql import functions as F
 
 from gridwatch import chinacrs
 from gridwatch.chinacrs import (  # noqa: F401  (the numpy API, re-exported under its Spark-side names)
-    BD_X_PI,
-    GCJ_A,
-    GCJ_EE,
     INVERSE_ITERATIONS,
     NP,
     bd_from_gcj,

@@ -151,36 +151,17 @@ def scored_weeks(city):
 
 
 def _independent_scores(settings, lists: pd.DataFrame) -> dict:
-    """Every figure of gold/list_scores from silver/incidents and the unit grid, by plain loops."""
-    from collections import defaultdict
+    """Every figure of gold/list_scores from silver/incidents and the unit grid (not gold/grid_week)."""
+    from collections import Counter
+
+    from delivery.recount import recount_list_scores
 
     inc = _delta(settings, "silver", "incidents")
     grid = _delta(settings, "silver", "unit_grid")
     district_of = dict(zip(grid["cell_id"], grid["district_code"].astype(str), strict=True))
-    cells_in = defaultdict(int)
-    for d in district_of.values():
-        cells_in[d] += 1
-    count = defaultdict(int)
-    for cell, week, ptype in zip(inc["cell_id"], pd.to_datetime(inc["week_start"]).dt.date, inc["problem_type"],
-                                 strict=True):
-        count[(cell, week, ptype)] += 1
-    total, hit_cells = defaultdict(int), defaultdict(int)
-    for (cell, week, ptype), n in count.items():
-        total[(week, district_of[cell], ptype)] += n
-        hit_cells[(week, district_of[cell], ptype)] += 1
-    out: dict = {}
-    for r in lists.itertuples():
-        week = pd.Timestamp(r.week_start).date()
-        for slot in ("all", r.slot):
-            acc = out.setdefault((r.iso_week, str(r.district_code), r.problem_type, slot), {"n": 0, "hit": 0, "cap": 0})
-            n = count.get((r.cell_id, week, r.problem_type), 0)
-            acc["n"] += 1
-            acc["hit"] += n >= 1
-            acc["cap"] += n
-            acc["dist"] = total[(week, str(r.district_code), r.problem_type)]
-            acc["dist_hit"] = hit_cells[(week, str(r.district_code), r.problem_type)]
-            acc["cells"] = cells_in[str(r.district_code)]
-    return out
+    count = Counter(zip(inc["cell_id"], pd.to_datetime(inc["week_start"]).dt.date, inc["problem_type"], strict=True))
+    return recount_list_scores(count, district_of, lists, week_of=lambda r: pd.Timestamp(r.week_start).date(),
+                               district=lambda r: str(r.district_code))
 
 
 def test_eight_past_weeks_scored_match_a_recount_from_silver(scored_weeks):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import pandas as pd
 import pytest
 
+from delivery.recount import recount_list_scores
 from delivery.world import forecasts_and_explainer, make_world
 from models.list_scoring import pooled_by_week, running_chart, score_lists
 from models.risk_list import RiskListConfig, build_risk_list
@@ -28,30 +27,10 @@ def history():
 
 
 def recompute(world, lists) -> dict:
-    """Figures by hand: dictionaries and loops over the dense counts, no pandas group-bys."""
+    """Figures by hand from the dense counts."""
     count = {(r.cell_id, r.week_start, r.problem_type): r.incidents for r in world.counts.itertuples()}
     district_of = dict(zip(world.grid["cell_id"], world.grid["district_code"], strict=True))
-    cells_in = defaultdict(int)
-    for d in district_of.values():
-        cells_in[d] += 1
-    total = defaultdict(float)
-    hit_cells = defaultdict(int)
-    for (cell, week, ptype), n in count.items():
-        total[(week, district_of[cell], ptype)] += n
-        hit_cells[(week, district_of[cell], ptype)] += n >= 1
-    out = {}
-    for r in lists.itertuples():
-        for slot in ("all", r.slot):
-            key = (r.iso_week, r.district_code, r.problem_type, slot)
-            acc = out.setdefault(key, {"n": 0, "hit": 0, "cap": 0.0})
-            n = count.get((r.cell_id, r.week_start, r.problem_type), 0)
-            acc["n"] += 1
-            acc["hit"] += n >= 1
-            acc["cap"] += n
-            acc["dist"] = total[(r.week_start, r.district_code, r.problem_type)]
-            acc["cells"] = cells_in[r.district_code]
-            acc["dist_hit"] = hit_cells[(r.week_start, r.district_code, r.problem_type)]
-    return out
+    return recount_list_scores(count, district_of, lists)
 
 
 def test_scores_match_an_independent_recomputation(history):
