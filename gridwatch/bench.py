@@ -92,10 +92,36 @@ def _commit() -> str | None:
         return None
 
 
+def merge_results(paths: list[Path]) -> dict:
+    """Several results files as one, scales in order (a later file's scale replaces an earlier one's).
+
+    Files measured with other weeks or another end day do not compare: that is an error, not a footnote.
+    """
+    if not paths:
+        raise ValueError("no results file given")
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    first = runs[0]
+    by_scale: dict[float, dict] = {}
+    for path, run in zip(paths, runs, strict=True):
+        if (run["weeks"], run["end_date"], run.get("seed")) != (first["weeks"], first["end_date"], first.get("seed")):
+            raise ValueError(f"{path}: measured over {run['weeks']} weeks to {run['end_date']} (seed "
+                             f"{run.get('seed')}), not {first['weeks']} weeks to {first['end_date']} "
+                             f"(seed {first.get('seed')}); scales of different cities do not compare")
+        for s in run["scales"]:
+            by_scale[float(s["scale"])] = {**s, "commit": run.get("commit"), "started": run.get("started")}
+    commits = sorted({str(r.get("commit")) for r in runs})
+    return {**first, "commit": ",".join(commits), "scales": [by_scale[k] for k in sorted(by_scale)],
+            "load_avg_start": max((r["load_avg_start"] for r in runs), key=lambda v: v[0])}
+
+
 def bench_command(args: argparse.Namespace) -> int:
-    """The CLI entry: `gridwatch bench --scale 1,4,16 [--weeks N]`."""
+    """The CLI entry: `gridwatch bench --scale 1,4,16 [--weeks N] [--skip ...]` or `--report FILE...`."""
+    if getattr(args, "report", None):
+        print(format_report(merge_results([Path(p) for p in args.report])))
+        return 0
     home = get_settings(getattr(args, "home", None)).home
-    results = bench(home, parse_scales(args.scale), weeks=args.weeks or DEFAULT_WEEKS)
+    skip = tuple(s for s in (getattr(args, "skip", "") or "").split(",") if s)
+    results = bench(home, parse_scales(args.scale), weeks=args.weeks or DEFAULT_WEEKS, skip=skip)
     print(format_report(results))
     print(f"\n结果 results: {results['path']}")
     return 0

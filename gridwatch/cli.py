@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="throughput benchmark at scale factors")
     sp.add_argument("--scale", default="1,4,16", help="comma-separated scale factors")
     sp.add_argument("--weeks", type=int, default=None)
+    sp.add_argument("--skip", default="", help="comma-separated: reference, incremental, care")
+    sp.add_argument("--report", nargs="+", metavar="RESULTS_JSON", default=None,
+                    help="print the report of saved results (several files merge by scale); runs nothing")
     sp.set_defaults(func=cmd_bench)
     return p
 

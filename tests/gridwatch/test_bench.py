@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 
 import pytest
 
-from gridwatch.bench import parse_scales, scale_home
+from gridwatch.bench import merge_results, parse_scales, scale_home
 from gridwatch.benchmark.dagster_steps import StepTiming
 from gridwatch.benchmark.landing import hold_back_day, restore_held_day
 from gridwatch.benchmark.memory import MemorySampler
@@ -83,3 +84,30 @@ def test_growth_ratios_and_the_near_linear_flag():
     assert g["gold"]["seconds"] == 5.0
     text = format_report(results)
     assert "✓ ≤4.4" in text and "✗ >4.4" in text
+
+
+def test_results_files_merge_by_scale_and_refuse_other_cities(tmp_path):
+    stages = ("landing", "bronze", "silver", "gold", "features")
+    base = {"weeks": 78, "end_date": "2026-09-27", "seed": 1, "cpus": 2}
+    first = {**base, "commit": "aaa", "load_avg_start": [0.5, 0, 0], "scales": [
+        _scale(1, dict.fromkeys(stages, 5.0), dict.fromkeys(stages, 250)),
+        _scale(4, dict.fromkeys(stages, 9.0), dict.fromkeys(stages, 1000))]}
+    later = {**base, "commit": "bbb", "load_avg_start": [1.5, 0, 0], "scales": [
+        _scale(16, dict.fromkeys(stages, 30.0), dict.fromkeys(stages, 4000)),
+        _scale(4, dict.fromkeys(stages, 10.0), dict.fromkeys(stages, 1000))]}
+    paths = []
+    for i, run in enumerate((first, later)):
+        paths.append(tmp_path / f"r{i}.json")
+        paths[-1].write_text(json.dumps(run))
+
+    merged = merge_results(paths)
+    assert [s["scale"] for s in merged["scales"]] == [1, 4, 16]
+    assert merged["scales"][1]["stages"]["bronze"]["seconds"] == 10.0  # the later file's scale 4 wins
+    assert merged["commit"] == "aaa,bbb" and merged["load_avg_start"][0] == 1.5
+    g = {(x["stage"], x["from"]): x for x in growth(merged)}
+    assert g[("silver", 4)]["seconds"] == 3.0 and g[("silver", 1)]["seconds"] == 2.0
+
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**later, "weeks": 26}))
+    with pytest.raises(ValueError, match="26 weeks"):
+        merge_results([paths[0], other])
