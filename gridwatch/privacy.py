@@ -22,8 +22,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from spark_jobs.pii import PHONE_PATTERN
+
 # Not part of a longer token: decimals (0.16650390625), hex ids (dust-20241125-a14290168192) are not phones.
-PHONE = re.compile(r"(?<![0-9A-Za-z.])1[3-9]\d{9}(?![0-9A-Za-z])")
+PHONE = re.compile(PHONE_PATTERN)
 HASH = re.compile(r"[0-9a-f]{32,}")
 TEXT_SUFFIXES = {".csv", ".txt", ".json", ".html", ".htm", ".md", ".out", ".err", ".log", ".yaml"}
 ROAD = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:大道|大街|路|街|巷|胡同))(?=\d|附近|$|与|和|交)")

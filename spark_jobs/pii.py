@@ -9,7 +9,9 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 BLOCK = 64  # SHA-256 block size in bytes
-PHONE_PATTERN = r"1[3-9]\d{9}"  # mainland mobile numbers, as the privacy scan looks for them
+# A mainland mobile number standing alone, as the privacy scan and the GX suites look for it: not 11 digits
+# inside a longer number (a 17-digit case number, a decimal, a hex id).
+PHONE_PATTERN = r"(?<![0-9A-Za-z.])1[3-9]\d{9}(?![0-9A-Za-z])"
 # Digits may be split by spaces or dashes, and prefixed with +86 / 86.
 _MOBILE = r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
 _LANDLINE = r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"

@@ -101,17 +101,29 @@ def refresh_source(spark: SparkSession, settings: Settings, source: str, days: l
 
 
 def _write_case_tables(spark: SparkSession, settings: Settings, clean: DataFrame, days: list[str]) -> None:
-    """SCD2 history over all days (a late version changes an earlier version's valid_to), then latest state."""
+    """SCD2 history of the cases these days touch (a late version changes an earlier version's valid_to),
+    then their latest state; cases with no version in these days keep their rows as they are.
+
+    A case is touched when it has a version in these days, now or before this run. Its versions from other
+    days are read back so its whole history is recomputed; rows of these days that are gone (a version
+    quarantined on a re-run) are deleted. A case's latest-state row carries the day of its latest version,
+    so a case whose every version was in these days and is gone is found by the same day scope.
+    """
     hist_path = settings.table_path("silver", "cases_history")
-    versions = clean
+    cases_path = settings.table_path("silver", "cases")
     older = read_other_days(spark, hist_path, days)
+    versions = clean
     if older is not None:
+        if is_delta(spark, cases_path):  # else (a run stopped between the two writes) rebuild every case
+            before = spark.read.format("delta").load(hist_path).where(F.col("dt").isin(days)).select("case_no")
+            touched = clean.select("case_no").union(before).distinct()
+            older = older.join(touched, "case_no", "left_semi")
         versions = older.select(*clean.columns).unionByName(clean)
-    history = case_history(versions).persist()
-    merge_by_key(spark, history, hist_path, ["case_no", "version"], delete_missing=True)
-    merge_by_key(spark, latest_cases(history), settings.table_path("silver", "cases"), ["case_no"],
-                 delete_missing=True)
-    history.unpersist()
+    # A snapshot, not a cache: it reads rows of these days that the first MERGE deletes, and Delta recomputes
+    # cached frames that read a table it has just written.
+    history = case_history(versions).localCheckpoint()
+    merge_by_key(spark, history, hist_path, ["case_no", "version"], delete_scope_days=days)
+    merge_by_key(spark, latest_cases(history), cases_path, ["case_no"], delete_scope_days=days)
 
 
 def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], city: City | None = None,

@@ -51,11 +51,61 @@ def replace_days(spark: SparkSession, df: DataFrame, path: str, days: list[str],
     with_retry(lambda: writer.save(path), f"replace {path} {days[0]}..{days[-1]}")
 
 
+def _merge_in_scope(spark: SparkSession, df: DataFrame, path: str, keys: list[str], *, scope: str | None,
+                    target_filter: tuple[str, ...] = (), update_when: str | None = None,
+                    update_cols: list[str] | None = None, label: str) -> None:
+    """Upsert `df` on `keys` and delete target rows in `scope` whose key `df` no longer has, in one MERGE
+    that rewrites only the files holding a row that really changes.
+
+    Delta scans and rewrites every file of the target when a MERGE has a WHEN NOT MATCHED BY SOURCE clause
+    (delta-io/delta#7362), and rewrites a file whenever one of its rows matches, changed or not. So the rows
+    are diffed first: `df` rows that are new or differ (update_when, default any non-key column), plus the
+    keys in scope that `df` no longer has, flagged `__gone`. Only those go into the MERGE; when there are
+    none there is no commit at all. target_filter (SQL predicates on target columns, written `t.<column>`)
+    limits the rows `df` may match, e.g. one source's partition of the quarantine.
+    """
+    from spark_jobs.ingest.delta_io import with_retry
+
+    cols = df.columns
+    update_cols = update_cols or [c for c in cols if c not in keys]
+    changed = update_when or " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in update_cols) or "false"
+    target = spark.read.format("delta").load(path)
+    on = " AND ".join([f"t.`{k}` <=> s.`{k}`" for k in keys] + list(target_filter))
+    diffed = (df.alias("s").join(target.alias("t"), F.expr(on), "left")
+              .where(F.col(f"t.`{keys[0]}`").isNull() | F.expr(changed))
+              .select(*[F.col(f"s.`{c}`").alias(c) for c in cols]))
+    source = diffed.withColumn("__gone", F.lit(False))
+    if scope is not None:
+        existing = target.where(scope).select(*keys).alias("e")
+        gone = existing.join(df.select(*keys).alias("n"),
+                             F.expr(" AND ".join(f"e.`{k}` <=> n.`{k}`" for k in keys)), "left_anti")
+        types = dict(df.dtypes)
+        source = source.unionByName(gone.select(
+            *[F.col(f"`{c}`") if c in keys else F.lit(None).cast(types[c]).alias(c) for c in cols],
+            F.lit(True).alias("__gone")))
+    source = source.persist()  # computed in full here, from the snapshot the diff was made against
+    try:
+        if not source.count():
+            return
+
+        def merge() -> None:
+            (DeltaTable.forPath(spark, path).alias("t").merge(source.alias("s"), on)
+             .whenMatchedDelete(condition="s.__gone")
+             .whenMatchedUpdate(condition="NOT s.__gone", set={c: f"s.`{c}`" for c in update_cols})
+             .whenNotMatchedInsert(condition="NOT s.__gone", values={c: f"s.`{c}`" for c in cols})
+             .execute())
+
+        with_retry(merge, label)
+    finally:
+        source.unpersist()
+
+
 def merge_quarantine(spark: SparkSession, rows: DataFrame, path: str, source: str, days: list[str]) -> None:
     """Put a source's silver-stage quarantine rows for some days in place: new ones in, stale ones out.
 
     Rows are matched on (source, source_file, line); a re-run with the same outcome changes nothing,
-    including quarantined_at. Landing-stage reasons (bad encoding, ...) are never touched.
+    including quarantined_at, and writes no commit. Landing-stage reasons (bad encoding, ...) are never
+    touched. The source is a literal in the ON condition, so only its partition is read.
     """
     from spark_jobs.ingest.delta_io import with_retry
 
@@ -63,20 +113,12 @@ def merge_quarantine(spark: SparkSession, rows: DataFrame, path: str, source: st
         with_retry(lambda: rows.write.format("delta").mode("append").partitionBy("source").save(path),
                    f"create {path}")
         return
-    mine = f"t.reason_code IN ({_sql_list(list(SILVER_REASONS))})"
-    on = ("t.source = s.source AND t.source_file = s.source_file AND t.line = s.line AND " + mine)
-    stale = f"t.source = '{source}' AND {mine}" + (f" AND t.dt IN ({_sql_list(days)})" if days else "")
-
-    def merge() -> None:
-        (DeltaTable.forPath(spark, path).alias("t").merge(rows.alias("s"), on)
-         .whenMatchedUpdate(condition="t.reason_code <> s.reason_code OR t.reason_text <> s.reason_text",
-                            set={"reason_code": "s.reason_code", "reason_text": "s.reason_text",
-                                 "raw": "s.raw", "batch_id": "s.batch_id"})
-         .whenNotMatchedInsertAll()
-         .whenNotMatchedBySourceDelete(condition=stale)
-         .execute())
-
-    with_retry(merge, f"merge quarantine {source}")
+    mine = f"reason_code IN ({_sql_list(list(SILVER_REASONS))})"
+    scope = f"source = '{source}' AND {mine}" + (f" AND dt IN ({_sql_list(days)})" if days else "")
+    _merge_in_scope(spark, rows, path, ["source", "source_file", "line"], scope=scope,
+                    target_filter=(f"t.source = '{source}'", f"t.{mine}"),
+                    update_when="t.reason_code <> s.reason_code OR t.reason_text <> s.reason_text",
+                    update_cols=["reason_code", "reason_text", "raw", "batch_id"], label=f"merge quarantine {source}")
 
 
 def merge_by_key(spark: SparkSession, df: DataFrame, path: str, keys: list[str], *, delete_missing: bool = False,
@@ -91,16 +133,5 @@ def merge_by_key(spark: SparkSession, df: DataFrame, path: str, keys: list[str],
         writer = df.write.format("delta").mode("overwrite")
         with_retry(lambda: writer.save(path), f"create {path}")
         return
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
-    changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in df.columns if c not in keys)
-
-    def merge() -> None:
-        m = (DeltaTable.forPath(spark, path).alias("t").merge(df.alias("s"), on)
-             .whenMatchedUpdateAll(condition=changed or None).whenNotMatchedInsertAll())
-        if delete_missing:
-            m = m.whenNotMatchedBySourceDelete()
-        elif delete_scope_days:
-            m = m.whenNotMatchedBySourceDelete(condition=f"t.dt IN ({_sql_list(delete_scope_days)})")
-        m.execute()
-
-    with_retry(merge, f"merge {path}")
+    scope = "true" if delete_missing else (f"dt IN ({_sql_list(delete_scope_days)})" if delete_scope_days else None)
+    _merge_in_scope(spark, df, path, keys, scope=scope, label=f"merge {path}")
