@@ -83,3 +83,18 @@ def test_optional_checks_are_skipped_when_the_column_is_absent():
     checks = [Check("ExpectColumnValuesToNotBeNull", {"column": "cell_id"}, optional=True)]
     result = run_suite(pd.DataFrame({"a": [1]}), "adhoc", checks)
     assert result.success and result.outcomes[0].skipped
+
+
+@pytest.mark.parametrize("engine", ["pandas", "spark"])
+def test_phone_check_ignores_digits_inside_longer_numbers(spark, engine):
+    """A 17-digit case number holds 11 digits that look like a mobile number; a re-run of a day failed on it."""
+    raw = ['{"case_no":"20261506020166478","lon":109.880384}', "0.13812345678", "dust-20241125-a14290168192"]
+    frame = pd.concat([quarantine_frame()] * 3, ignore_index=True).assign(raw=raw, line=[1, 2, 3])
+    phone = frame.assign(raw=["来电13912345678反映", "tel: 13912345678", raw[0]])
+    if engine == "spark":
+        frame, phone = spark.createDataFrame(frame), spark.createDataFrame(phone)
+    below = 0 if engine == "spark" else 10**9
+    assert run_suite(frame, "silver_quarantine", pandas_below=below).success
+    bad = [o for o in run_suite(phone, "silver_quarantine", pandas_below=below).failed_errors
+           if o.expectation == "ExpectColumnValuesToNotMatchRegex"]
+    assert len(bad) == 1 and bad[0].unexpected_count == 2
