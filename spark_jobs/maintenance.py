@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
@@ -14,6 +16,12 @@ log = logging.getLogger(__name__)
 # so readers that still hold an older snapshot (and time travel within a week) keep working.
 MIN_RETENTION_HOURS = 7 * 24
 DEFAULT_RETENTION_HOURS = MIN_RETENTION_HOURS
+
+# OPTIMIZE writes files up to this size (Delta's default is 1 GiB). Z-ordering pays only when a table has
+# several files whose cell and time ranges differ: at 1 GiB the scale-4 benchmark's silver/truck_gps became
+# one 1.19 GB file and a read of a few cells still scanned all of it. 128 MiB is one Parquet row group's
+# worth, large enough that listing and opening files stays cheap.
+OPTIMIZE_MAX_FILE_BYTES = 128 * 1024 * 1024
 
 # Clustering keys in order of preference: the unit-grid cell first, then the time column.
 CELL_COLUMNS = ("cell_id", "grid_code")
@@ -86,9 +94,24 @@ def zorder_columns(columns: list[str], partition_columns: list[str]) -> list[str
     return chosen
 
 
+@contextmanager
+def session_conf(spark: SparkSession, key: str, value: str) -> Iterator[None]:
+    """Set a Spark SQL setting for the duration of a block, then put back what was there."""
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        if previous is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, previous)
+
+
 def optimize_table(spark: SparkSession, path: str, zorder_by: list[str] | None = None,
-                   where: str | None = None) -> dict:
-    """Compact small files (bin-packing) or Z-order by the given columns; returns Delta's metrics."""
+                   where: str | None = None, max_file_bytes: int = OPTIMIZE_MAX_FILE_BYTES) -> dict:
+    """Compact small files (bin-packing) or Z-order by the given columns into files of at most
+    max_file_bytes; returns Delta's metrics."""
     from delta.tables import DeltaTable
 
     before = table_detail(spark, path)
@@ -98,7 +121,8 @@ def optimize_table(spark: SparkSession, path: str, zorder_by: list[str] | None =
     if where:
         builder = builder.where(where)
     t0 = time.perf_counter()
-    result = builder.executeZOrderBy(*zorder_by) if zorder_by else builder.executeCompaction()
+    with session_conf(spark, "spark.databricks.delta.optimize.maxFileSize", str(int(max_file_bytes))):
+        result = builder.executeZOrderBy(*zorder_by) if zorder_by else builder.executeCompaction()
     seconds = time.perf_counter() - t0
     metrics = result.select("metrics.*").collect()[0].asDict(recursive=True)
     after = table_detail(spark, path)
@@ -107,6 +131,7 @@ def optimize_table(spark: SparkSession, path: str, zorder_by: list[str] | None =
     return {
         "path": path,
         "zorder_by": list(zorder_by or []),
+        "max_file_bytes": int(max_file_bytes),
         "files_before": before["num_files"],
         "files_after": after["num_files"],
         "bytes_before": before["size_bytes"],
@@ -137,16 +162,9 @@ def vacuum_table(spark: SparkSession, path: str, retention_hours: float = DEFAUL
     t0 = time.perf_counter()
     # VACUUM lists the table folder in one task per directory up to this bound (default 10,000);
     # the cluster's cores are enough (measured locally: 98 s -> 23 s for a small table).
-    key = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
-    previous = spark.conf.get(key, None)
-    spark.conf.set(key, str(max(1, spark.sparkContext.defaultParallelism)))
-    try:
+    with session_conf(spark, "spark.sql.sources.parallelPartitionDiscovery.parallelism",
+                      str(max(1, spark.sparkContext.defaultParallelism))):
         spark.sql(f"VACUUM delta.`{path}` RETAIN {hours:g} HOURS")
-    finally:
-        if previous is None:
-            spark.conf.unset(key)
-        else:
-            spark.conf.set(key, previous)
     seconds = time.perf_counter() - t0
     after = _data_file_count(spark, path)
     log.info("VACUUM %s retain %g h: %d -> %d files on disk in %.1f s", path, hours, before, after, seconds)

@@ -17,7 +17,7 @@ from spark_jobs.gold.cases import case_signals
 from spark_jobs.gold.features import FeatureSources, build_features, panel_weeks
 from spark_jobs.gold.grid_week import grid_week
 from spark_jobs.gold.places import place_features_by_week, read_places
-from spark_jobs.gold.spec import FEATURES, GRID_WEEK, LOOKBACK_WEEKS
+from spark_jobs.gold.spec import FEATURES, GRID_WEEK, SENSOR_WINDOW
 from spark_jobs.gold.store import table_exists, write_by_week
 from spark_jobs.gold.universe import UNIVERSE_COLUMNS, cell_universe
 
@@ -99,7 +99,9 @@ def city_feature_sources(spark: SparkSession, settings: Settings, city: str = "o
     targets = sorted(wanted & set(all_weeks))
     if not targets:
         raise ValueError(f"none of the weeks is in the panel {all_weeks[0]}..{all_weeks[-1]}")
-    first, last = max(all_weeks[0], targets[0] - timedelta(weeks=LOOKBACK_WEEKS)), targets[-1]
+    # Sensor series feed only their last week and their mean over SENSOR_WINDOW weeks, so the raw pings and
+    # detections are read for the target weeks and the SENSOR_WINDOW weeks before them, not the whole lookback.
+    first, last = max(all_weeks[0], targets[0] - timedelta(weeks=SENSOR_WINDOW)), targets[-1]
     cells_pdf = cells.select("cell_id", "x", "y").toPandas()
     places = read_places(settings.landing / "reference" / "places.csv")
     if places is not None and len(places):

@@ -155,7 +155,10 @@ def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], ci
     reports = reports.persist()
     fresh = reports.where(F.col("incident_id").isNull())
     kept = reports.where(F.col("incident_id").isNotNull())
-    if fresh.limit(1).count():
+    # Counted before the MERGE: Delta recomputes cached frames that read a table it has just written, and after
+    # the write every report has a known incident.
+    counts = SilverCounts(rows_in=reports.count(), extra={"new_reports": fresh.count()})
+    if counts.extra["new_reports"]:
         others = existing.where(~F.col("dt").cast("string").isin(days)) if existing is not None else None
         if others is not None:
             others = others.unionByName(kept.select(*others.columns))
@@ -163,9 +166,8 @@ def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], ci
             others = kept
         fresh = assign_incidents(fresh, others, city.crs, rule or MergeRule())
     out = kept.unionByName(fresh.select(*kept.columns)).select(*REPORT_COLUMNS).persist()
+    counts.rows_out = out.count()
     merge_by_key(spark, out, path, ["report_id"], delete_scope_days=days)
-    counts = SilverCounts(rows_in=reports.count(), rows_out=out.count())
-    counts.extra = {"new_reports": fresh.count()}
     reports.unpersist()
     out.unpersist()
     return counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -55,13 +56,27 @@ def _env(home: Path, master: str) -> dict[str, str]:
     return env
 
 
-def _run_pipeline(home: Path, master: str, log: Path) -> None:
+def _start_pipeline(home: Path, master: str, log: Path) -> subprocess.Popen:
     """`gridwatch pipeline` in its own process: the master is configuration, nothing else changes."""
     cmd = [sys.executable, "-m", "gridwatch.cli", "--home", str(home), "pipeline", "--layers", LAYERS, "--no-summary"]
     with open(log, "wb") as out:
-        proc = subprocess.run(cmd, cwd=REPO, env=_env(home, master), stdout=out, stderr=subprocess.STDOUT,
-                              timeout=420)
-    assert proc.returncode == 0, f"pipeline on {master} failed; see {log}:\n" + log.read_text()[-3000:]
+        return subprocess.Popen(cmd, cwd=REPO, env=_env(home, master), stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def _run_side_by_side(runs: dict[str, tuple[Path, str, Path]], timeout: float = 480) -> None:
+    """Both pipelines at once: each is mostly one busy driver thread, so together they take little longer
+    than one. A pipeline that fails or overruns is reported with its log; none is left running."""
+    procs = {name: (_start_pipeline(home, master, log), log) for name, (home, master, log) in runs.items()}
+    try:
+        for name, (proc, log) in procs.items():
+            code = proc.wait(timeout=timeout)
+            assert code == 0, f"pipeline on {name} failed; see {log}:\n" + log.read_text()[-3000:]
+    finally:
+        for proc, _ in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
 
 
 def _gold(home: Path, table: str, keys: list[str]) -> pd.DataFrame:
@@ -106,8 +121,8 @@ def test_cluster_gold_equals_local_gold(small_city, cluster, tmp_path):
     local = _copy_city(small_city, tmp_path / "local")
     remote = _copy_city(small_city, tmp_path / "cluster")
 
-    _run_pipeline(local, "local[2]", tmp_path / "local.log")
-    _run_pipeline(remote, cluster.master_url, tmp_path / "cluster.log")
+    _run_side_by_side({"local[2]": (local, "local[2]", tmp_path / "local.log"),
+                       cluster.master_url: (remote, cluster.master_url, tmp_path / "cluster.log")})
 
     state = cluster.state()
     apps = state["completedapps"] + state["activeapps"]

@@ -130,6 +130,9 @@ def test_recompute_changed_weeks_matches_full_build(spark, lake, tmp_path):
     extra.write.format("delta").mode("append").save(s.table_path("silver", "incidents"))
     gw, feats = recompute_weeks(spark, s, [week(6)])
     assert gw.weeks == 1 and feats.weeks == 3                 # weeks 6, 7 and the forecast week
+    # The forecast week alone: sensors are read from week 4 on (its 4-week window), so week 3's detections and
+    # pings must drop out of its means while week 4's stay in.
+    assert write_features(spark, s, [week(8)]).weeks == 1
     rebuilt = spark.read.format("delta").load(s.table_path("gold", "features"))
     fresh_home = tmp_path / "fresh"
     for t in ("unit_grid", "incidents", "reports", "video", "truck_gps", "dust", "cases_history"):
@@ -144,3 +147,7 @@ def test_recompute_changed_weeks_matches_full_build(spark, lake, tmp_path):
     assert fresh.select(cols).exceptAll(rebuilt.select(cols)).count() == 0
     assert rebuilt.where((F.col("cell_id") == CENTRE) & (F.col("week_start") == week(7))
                      & (F.col("problem_type") == "stall")).first()["lag_1"] == 1 + 6 % 3 + 1
+    last = rebuilt.where((F.col("cell_id") == CENTRE) & (F.col("week_start") == week(8))
+                         & (F.col("problem_type") == "stall")).first()
+    assert last["video_cell_roll_mean_4"] == pytest.approx(2 / 4)          # week 4's two detections
+    assert last["truck_dwell_min_roll_mean_4"] == pytest.approx(7.0 / 4)   # week 4's 7 slow minutes

@@ -73,14 +73,12 @@ def test_zorder_lets_a_selective_read_skip_files(spark, tmp_path):
     (spark.range(40000).withColumn("cell_id", (F.rand(3) * 10000).cast("long"))  # every file spans all cells
      .withColumn("event_time", F.expr("timestamp'2025-06-02' + make_interval(0,0,0,0,0,0,id)"))
      .repartition(16).write.format("delta").option("optimizeWrite", "false").save(path))
-    spark.conf.set("spark.databricks.delta.optimize.maxFileSize", str(64 * 1024))
-    try:
-        query = lambda: spark.read.format("delta").load(path).where("cell_id between 100 and 140")  # noqa: E731
-        unordered = scan_metrics(spark, query())
-        optimize_table(spark, path, ["cell_id"])
-        ordered = scan_metrics(spark, query())
-    finally:
-        spark.conf.unset("spark.databricks.delta.optimize.maxFileSize")
+    query = lambda: spark.read.format("delta").load(path).where("cell_id between 100 and 140")  # noqa: E731
+    unordered = scan_metrics(spark, query())
+    result = optimize_table(spark, path, ["cell_id"], max_file_bytes=64 * 1024)
+    ordered = scan_metrics(spark, query())
+    assert result["max_file_bytes"] == 64 * 1024
+    assert spark.conf.get("spark.databricks.delta.optimize.maxFileSize", None) is None  # the session is as it was
     assert unordered["rows"] == ordered["rows"] > 0
     assert unordered["files_read"] == 16
     assert table_detail(spark, path)["num_files"] >= 3

@@ -74,6 +74,10 @@ def test_counts_reconcile_per_source(lake):
     assert h1["quarantined_by_reason"] == {"unparseable_time": 1} and h1["reconciled"]
     h2 = first["d2"]["hotline"].as_metadata()
     assert (h2["rows_in"], h2["rows_out"], h2["merged_duplicates"]) == (2, 1, 1) and h2["reconciled"]
+    # day 1: H1, H3, J1 and V1 are new reports; day 2 adds H4 (the resent H1 is a duplicate, not a report)
+    r1, r2 = first["d1"]["reports"], first["d2"]["reports"]
+    assert (r1.rows_in, r1.rows_out, r1.extra["new_reports"]) == (4, 4, 4)
+    assert (r2.rows_in, r2.rows_out, r2.extra["new_reports"]) == (1, 1, 1)
 
 
 def test_cross_source_incident_and_midnight_join(lake, spark):
@@ -92,7 +96,8 @@ def test_rerun_leaves_every_table_identical(lake, spark):
     names = {"hotline": ["order_no"], "police110": ["jjdbh"], "video": ["detection_id"], "reports": ["report_id"],
              "incidents": ["incident_id"], "quarantine": ["source", "source_file", "line"]}
     before = {n: _table(spark, settings, n, o) for n, o in names.items()}
-    run([str(D1), str(D2)])
+    again = run([str(D1), str(D2)])
+    assert (again["reports"].rows_in, again["reports"].extra["new_reports"]) == (5, 0)  # every report known
     for n, o in names.items():
         pd.testing.assert_frame_equal(before[n], _table(spark, settings, n, o), obj=n)
 
