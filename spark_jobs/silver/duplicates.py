@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from spark_jobs.silver.store import narrow_to_keys
+
 DUP_REASON = "_dup_reason"
 DUP_OF = "_dup_of"
 
@@ -18,7 +20,9 @@ def mark_duplicates(df: DataFrame, key: list[str], existing: DataFrame | None = 
     """Add DUP_REASON (duplicate_record / duplicate_key_conflict / null) and DUP_OF (the kept record's file#line).
 
     The kept record of a key is the one already in silver, else the earliest ingested in this frame
-    (then by file and line), so the choice is the same on every re-run.
+    (then by file and line), so the choice is the same on every re-run. Only keys of this frame can have an
+    earlier record in silver, so silver is first narrowed to them: a day's batch scans silver once instead
+    of shuffling all of it.
     """
     w = Window.partitionBy(*key).orderBy("_ingested_at", "_source_file", "_line")
     first = df.withColumns({
@@ -29,7 +33,7 @@ def mark_duplicates(df: DataFrame, key: list[str], existing: DataFrame | None = 
     if existing is not None:
         prior = existing.select(*key, F.col("record_hash").alias("__old_hash"),
                                 F.concat_ws("#", "source_file", F.col("line").cast("string")).alias("__old_at"))
-        prior = prior.dropDuplicates(key)
+        prior = narrow_to_keys(prior, df, key, optional=True).dropDuplicates(key)
         first = first.join(prior, on=key, how="left")
     else:
         first = first.withColumns({"__old_hash": F.lit(None).cast("string"), "__old_at": F.lit(None).cast("string")})

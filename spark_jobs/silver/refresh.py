@@ -25,7 +25,14 @@ from spark_jobs.incidents import (
 from spark_jobs.quarantine import quarantine_path
 from spark_jobs.silver.clean import clean_source
 from spark_jobs.silver.sources import spec
-from spark_jobs.silver.store import is_delta, merge_by_key, merge_quarantine, read_other_days, replace_days
+from spark_jobs.silver.store import (
+    is_delta,
+    merge_by_key,
+    merge_quarantine,
+    narrow_to_keys,
+    read_other_days,
+    replace_days,
+)
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +123,7 @@ def _write_case_tables(spark: SparkSession, settings: Settings, clean: DataFrame
     if older is not None:
         if is_delta(spark, cases_path):  # else (a run stopped between the two writes) rebuild every case
             before = spark.read.format("delta").load(hist_path).where(F.col("dt").isin(days)).select("case_no")
-            touched = clean.select("case_no").union(before).distinct()
-            older = older.join(touched, "case_no", "left_semi")
+            older = narrow_to_keys(older, clean.select("case_no").union(before), ["case_no"])
         versions = older.select(*clean.columns).unionByName(clean)
     # A snapshot, not a cache: it reads rows of these days that the first MERGE deletes, and Delta recomputes
     # cached frames that read a table it has just written.
@@ -136,7 +142,9 @@ def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], ci
         if is_delta(spark, path):
             df = spark.read.format("delta").load(path)
             if source == "cases":
-                # A case's report belongs to the day of its first version; keep cases whose first version is here.
+                # A case's report belongs to the day of its first version; keep cases whose first version is here
+                # (such a case has a version in these days, so only those cases are looked at).
+                df = narrow_to_keys(df, df.where(F.col("dt").cast("string").isin(days)), ["case_no"], optional=True)
                 first_day = df.groupBy("case_no").agg(F.min_by("dt", "version").alias("__first_dt"))
                 df = df.join(first_day, "case_no").where(F.col("__first_dt").cast("string").isin(days))
                 df = df.drop("__first_dt")

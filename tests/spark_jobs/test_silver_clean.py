@@ -152,6 +152,26 @@ def test_across_batch_duplicates_against_existing_silver(spark, home):
     assert "b1.txt#1" in q.loc[1, "reason_text"]
 
 
+def test_duplicate_check_narrows_silver_to_the_batch_keys(spark):
+    from datetime import datetime
+
+    from spark_jobs.silver.duplicates import DUP_OF, DUP_REASON, mark_duplicates
+
+    silver = spark.range(5000).selectExpr("cast(id as string) as order_no", "concat('h', id) as record_hash",
+                                          "'old.txt' as source_file", "cast(id as int) as line")
+    at = datetime(2026, 11, 3, 1)
+    batch = spark.createDataFrame([("7", "h7", "new.txt", 1, at), ("8", "changed", "new.txt", 2, at),
+                                   ("new", "hn", "new.txt", 3, at), ("new", "hn", "new.txt", 4, at)],
+                                  "order_no string, _record_hash string, _source_file string, _line int, "
+                                  "_ingested_at timestamp")
+    marked = mark_duplicates(batch, ["order_no"], silver)
+    got = sorted((r["_line"], r[DUP_REASON], r[DUP_OF]) for r in marked.collect())
+    assert got == [(1, "duplicate_record", "old.txt#7"), (2, "duplicate_key_conflict", "old.txt#8"),
+                   (3, None, None), (4, "duplicate_record", "new.txt#3")]
+    plan = marked._jdf.queryExecution().executedPlan().toString()
+    assert "BroadcastHashJoin" in plan and "LeftSemi" in plan  # silver filtered map-side, not shuffled whole
+
+
 def test_hotline_satisfaction_as_labels_or_scores(spark, tmp_path, monkeypatch):
     monkeypatch.setenv("GRIDWATCH_PII_KEY", "test-key-not-secret")
     given = {"S1": "满意", "S2": "基本满意", "S3": "不满意", "S4": "未评价", "S5": "8", "S6": "", "S7": "还行吧"}

@@ -8,7 +8,8 @@ import pytest
 from delta.tables import DeltaTable
 
 from spark_jobs.quarantine import QUARANTINE_SCHEMA
-from spark_jobs.silver.store import merge_by_key, merge_quarantine
+from spark_jobs.silver import store
+from spark_jobs.silver.store import merge_by_key, merge_quarantine, narrow_to_keys
 
 D1, D2 = date(2026, 9, 1), date(2026, 9, 2)
 
@@ -92,3 +93,20 @@ def test_quarantine_merge_keeps_landing_reasons_other_sources_and_unchanged_rows
     merge_quarantine(spark, fixed, path, "hotline", [D1.isoformat()])
     merge_quarantine(spark, fixed.limit(0), path, "police110", [D2.isoformat()])  # nothing there, nothing new
     assert len(_history(spark, path)) == versions
+
+
+def test_narrow_to_keys_keeps_rows_whose_key_is_given(spark, monkeypatch):
+    big = spark.createDataFrame([(1, "a", 10), (1, "b", 11), (2, "a", 12), (None, "a", 13)],
+                                "k long, s string, v int")
+    keys = spark.createDataFrame([(1, "a"), (1, "a"), (None, "a"), (9, "z")], "k long, s string")
+    narrowed = narrow_to_keys(big, keys, ["k", "s"])
+    assert sorted(r["v"] for r in narrowed.collect()) == [10, 13]  # null keys match null-safe
+    plan = narrowed._jdf.queryExecution().executedPlan().toString()
+    assert "BroadcastHashJoin" in plan and "LeftSemi" in plan  # a small key set filters `big` as it is read
+
+    # the same table on both sides (a MERGE's diff reads the table its source came from)
+    assert narrow_to_keys(big, big.where("v = 12"), ["k", "s"]).count() == 1
+
+    monkeypatch.setattr(store, "MAX_BROADCAST_KEYS", 1)
+    assert sorted(r["v"] for r in narrow_to_keys(big, keys, ["k", "s"]).collect()) == [10, 13]
+    assert narrow_to_keys(big, keys, ["k", "s"], optional=True) is big  # too many keys: no extra shuffle
