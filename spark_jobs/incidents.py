@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,21 +124,29 @@ def type_reports(df: DataFrame, classifier: Classifier | None = None, threshold:
 # ---------------------------------------------------------------- incident assignment
 
 def _cluster(pdf: pd.DataFrame, rule: MergeRule, crs: str) -> pd.DataFrame:
-    """Assign incident ids to new reports (incident_id null) of one problem type, given existing members."""
+    """Assign incident ids to new reports (incident_id null) of one problem type, given existing members.
+
+    Anchors (each incident's first report) sit in buckets of the merge distance by the merge window, so a
+    report looks only at the 3 x 3 x 3 buckets around it: every match is within them, and the work stays
+    proportional to the reports rather than to reports times all incidents ever seen nearby.
+    """
     window = pd.Timedelta(minutes=rule.window_min)
     d2 = rule.distance_m ** 2
-    size = rule.distance_m  # buckets of the merge distance: every match is in the 3x3 neighbouring buckets
+    size, span = rule.distance_m, window.value  # |t - t0| <= window: t0 lies in the time bucket or one beside
     x, y = project_np(pdf["lon"].to_numpy(float), pdf["lat"].to_numpy(float), crs)
     pdf = pdf.assign(__x=x, __y=y, __t=pd.to_datetime(pdf["event_time"]))
     anchors: dict[str, tuple[pd.Timestamp, float, float, str]] = {}  # id -> (t0, x, y, first report id)
-    buckets: dict[tuple[int, int], set[str]] = {}
+    buckets: dict[tuple[int, int, int], set[str]] = {}
+
+    def bucket(t, ax: float, ay: float) -> tuple[int, int, int]:
+        return int(ax // size), int(ay // size), t.value // span
 
     def put(inc: str, t0, ax: float, ay: float, rid: str) -> None:
         old = anchors.get(inc)
         if old is not None:
-            buckets[(int(old[1] // size), int(old[2] // size))].discard(inc)
+            buckets[bucket(*old[:3])].discard(inc)
         anchors[inc] = (t0, ax, ay, rid)
-        buckets.setdefault((int(ax // size), int(ay // size)), set()).add(inc)
+        buckets.setdefault(bucket(t0, ax, ay), set()).add(inc)
 
     members = pdf[pdf["incident_id"].notna()].sort_values(["__t", "report_id"])
     for inc, g in members.groupby("incident_id", sort=False):
@@ -146,17 +155,16 @@ def _cluster(pdf: pd.DataFrame, rule: MergeRule, crs: str) -> pd.DataFrame:
     new = pdf[pdf["incident_id"].isna()].sort_values(["__t", "report_id"])
     out_ids = []
     for rid, t, rx, ry in zip(new["report_id"], new["__t"], new["__x"], new["__y"], strict=True):
-        bx, by = int(rx // size), int(ry // size)
+        bx, by, bt = bucket(t, rx, ry)
         best, best_key = None, None
-        for i in (-1, 0, 1):
-            for j in (-1, 0, 1):
-                for inc in buckets.get((bx + i, by + j), ()):
-                    t0, ax, ay, first = anchors[inc]
-                    dist2 = (rx - ax) ** 2 + (ry - ay) ** 2
-                    if dist2 <= d2 and abs(t - t0) <= window:
-                        key = (dist2, t0, inc)
-                        if best_key is None or key < best_key:
-                            best, best_key = inc, key
+        for i, j, k in itertools.product((-1, 0, 1), repeat=3):
+            for inc in buckets.get((bx + i, by + j, bt + k), ()):
+                t0, ax, ay, first = anchors[inc]
+                dist2 = (rx - ax) ** 2 + (ry - ay) ** 2
+                if dist2 <= d2 and abs(t - t0) <= window:
+                    key = (dist2, t0, inc)
+                    if best_key is None or key < best_key:
+                        best, best_key = inc, key
         if best is None:
             best = f"inc:{rid}"
             put(best, t, rx, ry, rid)

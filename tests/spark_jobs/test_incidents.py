@@ -145,3 +145,56 @@ def test_reports_from_sources_low_confidence_video_and_first_case_version(spark)
     assert sorted(out) == ["cases:C1", "cases:C2", "video:V1"]
     assert out["cases:C1"].line == 3 and out["cases:C1"].text == "第一版"
     assert list(build_reports({"video": video}).columns) == REPORT_COLUMNS
+
+
+def _brute_force_cluster(pdf: pd.DataFrame, rule: MergeRule, crs: str) -> dict[str, str]:
+    """The merge rule read literally: every new report, in time order, against every incident's anchor."""
+    from spark_jobs.crs import project_np
+
+    window = pd.Timedelta(minutes=rule.window_min)
+    x, y = project_np(pdf["lon"].to_numpy(float), pdf["lat"].to_numpy(float), crs)
+    pdf = pdf.assign(X=x, Y=y, T=pd.to_datetime(pdf["event_time"]))
+    anchors = {}
+    for inc, g in pdf[pdf["incident_id"].notna()].sort_values(["T", "report_id"]).groupby("incident_id", sort=False):
+        r = g.iloc[0]
+        anchors[inc] = (r["T"], r["X"], r["Y"], r["report_id"])
+    out = {}
+    for r in pdf[pdf["incident_id"].isna()].sort_values(["T", "report_id"]).itertuples():
+        near = [((r.X - ax) ** 2 + (r.Y - ay) ** 2, t0, inc) for inc, (t0, ax, ay, _) in anchors.items()
+                if (r.X - ax) ** 2 + (r.Y - ay) ** 2 <= rule.distance_m ** 2 and abs(r.T - t0) <= window]
+        if not near:
+            inc = f"inc:{r.report_id}"
+            anchors[inc] = (r.T, r.X, r.Y, r.report_id)
+        else:
+            inc = min(near)[2]
+            if (r.T, r.report_id) < (anchors[inc][0], anchors[inc][3]):
+                anchors[inc] = (r.T, r.X, r.Y, r.report_id)
+        out[r.report_id] = inc
+    return out
+
+
+def test_bucketed_clustering_equals_the_rule_read_literally():
+    from spark_jobs.incidents import _cluster
+
+    rng = np.random.default_rng(7)
+    rule = MergeRule()
+    n = 1500  # hot spots and scattered reports over three days, ~1.2 km across
+    hot = rng.integers(0, 6, n)
+    dx = np.where(hot < 4, hot * 300.0 + rng.normal(0, 60, n), rng.uniform(-600, 1200, n))
+    dy = np.where(hot < 4, rng.normal(0, 60, n), rng.uniform(-600, 600, n))
+    minutes = rng.uniform(0, 3 * 24 * 60, n)
+    ll = [_at(a, b) for a, b in zip(dx, dy, strict=True)]
+    pdf = pd.DataFrame({"report_id": [f"r{i:04d}" for i in range(n)], "problem_type": "stall",
+                        "event_time": [T0 + timedelta(minutes=float(m)) for m in minutes],
+                        "lon": [p[0] for p in ll], "lat": [p[1] for p in ll], "incident_id": None})
+    # the first two thirds are already assigned (existing incidents); the rest are new, some older than them
+    seen = pdf.index < 2 * n // 3
+    first = _cluster(pdf[seen].reset_index(drop=True), rule, CITY.crs)
+    assert dict(zip(first["report_id"], first["incident_id"], strict=True)) == _brute_force_cluster(
+        pdf[seen].reset_index(drop=True), rule, CITY.crs)
+    pdf.loc[seen, "incident_id"] = pdf.loc[seen, "report_id"].map(dict(zip(first["report_id"], first["incident_id"],
+                                                                         strict=True)))
+    got = _cluster(pdf, rule, CITY.crs)
+    want = _brute_force_cluster(pdf, rule, CITY.crs)
+    assert dict(zip(got["report_id"], got["incident_id"], strict=True)) == want
+    assert 50 < len(set(want.values())) < n - 2 * n // 3  # some new reports joined, some founded incidents
