@@ -50,7 +50,7 @@ pipeline: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# The default suite, the end-to-end run on a small simulated city included (~9 of its ~19 minutes on
+# The default suite, the end-to-end run on a small simulated city included (~7½ of its ~19 minutes on
 # 2 cores); the standalone-cluster run (~7 minutes) has its own target. The slowest tests are listed last.
 test: install system-deps lint
 	$(VENV)/bin/pytest -q -m "not cluster" --timeout=900 --durations=20
