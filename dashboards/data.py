@@ -25,6 +25,7 @@ import pyarrow.dataset as ds
 import streamlit as st
 from deltalake import DeltaTable
 
+from gridwatch import deltaread
 from gridwatch.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def exists(table: Table) -> bool:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _dataset(path: str, ver: int) -> ds.Dataset:
-    return DeltaTable(path, version=ver).to_pyarrow_dataset()
+    return deltaread.dataset(DeltaTable(path, version=ver))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

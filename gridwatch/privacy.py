@@ -144,6 +144,8 @@ def _text_columns(table) -> list[str]:
 def _scan_delta(home: Path, names: NameMatcher) -> list[Finding]:
     from deltalake import DeltaTable
 
+    from gridwatch import deltaread
+
     lake = home / "lakehouse"
     found: list[Finding] = []
     for log in sorted(p for layer in ("silver", "gold") for p in (lake / layer).glob("*/_delta_log")):
@@ -151,7 +153,7 @@ def _scan_delta(home: Path, names: NameMatcher) -> list[Finding]:
         cols = _text_columns(table)
         if not cols:
             continue
-        df = table.to_pandas(columns=cols)
+        df = deltaread.to_pandas(table, columns=cols)
         for col in df.columns:
             if df[col].dtype == object:
                 vals = df[col].dropna().map(_flatten).astype(str).unique()

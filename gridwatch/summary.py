@@ -12,9 +12,9 @@ log = logging.getLogger(__name__)
 
 def delta_tables(settings: Settings) -> list[tuple[str, str, int, int]]:
     """(layer, table, rows, version) of every Delta table in the lakehouse."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
     from deltalake import DeltaTable
+
+    from gridwatch import deltaread
 
     out = []
     root = Path(settings.lakehouse)
@@ -23,9 +23,7 @@ def delta_tables(settings: Settings) -> list[tuple[str, str, int, int]]:
             table = path.parent
             try:
                 dt = DeltaTable(str(table))
-                actions = pa.table(dt.get_add_actions(flatten=True))
-                rows = pc.sum(actions["num_records"]).as_py() or 0 if actions.num_rows else 0
-                out.append((layer, table.name, int(rows), dt.version()))
+                out.append((layer, table.name, deltaread.live_rows(dt), dt.version()))
             except Exception as exc:  # a broken table is reported, not fatal for the summary
                 log.warning("cannot read %s: %s", table, exc)
                 out.append((layer, table.name, -1, -1))

@@ -30,7 +30,9 @@ def read_delta(path: str, columns: list[str] | None = None, filter_expr=None) ->
     """A Delta table (some columns, an optional pyarrow filter) as pandas."""
     from deltalake import DeltaTable
 
-    dataset = DeltaTable(path).to_pyarrow_dataset()
+    from gridwatch import deltaread
+
+    dataset = deltaread.dataset(DeltaTable(path))
     if columns is not None:
         columns = [c for c in columns if c in dataset.schema.names]
     return dataset.to_table(columns=columns, filter=filter_expr).to_pandas()

@@ -9,6 +9,8 @@ import pandas as pd
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
+from gridwatch import deltaread
+
 log = logging.getLogger(__name__)
 
 
@@ -20,7 +22,7 @@ def read(path: str, filters: list[tuple] | None = None, columns: list[str] | Non
     """A Delta table as pandas (timestamps as delta-rs gives them), or None when the table is not there."""
     if not exists(path):
         return None
-    return DeltaTable(path).to_pandas(filters=filters or None, columns=columns)
+    return deltaread.to_pandas(DeltaTable(path), columns=columns, filters=filters)
 
 
 def version(path: str) -> int | None:
@@ -34,7 +36,7 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
 def append_once(frame: pd.DataFrame, path: str, key: str, value: str) -> bool:
     """Append rows unless rows with key == value already exist (a published week is never rewritten)."""
     if exists(path):
-        present = DeltaTable(path).to_pandas(columns=[key], filters=[(key, "=", value)])
+        present = deltaread.to_pandas(DeltaTable(path), columns=[key], filters=[(key, "=", value)])
         if len(present):
             log.info("%s already holds %s=%s; not rewritten", path, key, value)
             return False

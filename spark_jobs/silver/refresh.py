@@ -107,6 +107,19 @@ def refresh_source(spark: SparkSession, settings: Settings, source: str, days: l
     return counts
 
 
+# A day's case versions update rows all over the history (the valid_to of a case's previous version, the
+# latest state of a case reported weeks ago). With deletion vectors a MERGE marks the replaced rows instead of
+# rewriting every file that holds one: at scale 4 the daily MERGE copied 980,293 rows of cases_history to
+# update 154. Statistics are kept on the columns a day's read selects by; dt is the 34th column, past the 32
+# Delta indexes by default, so without them every read of a day scanned the whole table.
+_CASE_STATS = "case_no,version,event_time,cell_id,problem_type,status,dt"
+CASE_TABLE_PROPERTIES = {
+    "cases_history": {"delta.enableDeletionVectors": "true",
+                      "delta.dataSkippingStatsColumns": _CASE_STATS + ",valid_from,valid_to"},
+    "cases": {"delta.enableDeletionVectors": "true", "delta.dataSkippingStatsColumns": _CASE_STATS + ",updated_at"},
+}
+
+
 def _write_case_tables(spark: SparkSession, settings: Settings, clean: DataFrame, days: list[str]) -> None:
     """SCD2 history of the cases these days touch (a late version changes an earlier version's valid_to),
     then their latest state; cases with no version in these days keep their rows as they are.
@@ -128,8 +141,10 @@ def _write_case_tables(spark: SparkSession, settings: Settings, clean: DataFrame
     # A snapshot, not a cache: it reads rows of these days that the first MERGE deletes, and Delta recomputes
     # cached frames that read a table it has just written.
     history = case_history(versions).localCheckpoint()
-    merge_by_key(spark, history, hist_path, ["case_no", "version"], delete_scope_days=days)
-    merge_by_key(spark, latest_cases(history), cases_path, ["case_no"], delete_scope_days=days)
+    merge_by_key(spark, history, hist_path, ["case_no", "version"], delete_scope_days=days,
+                 properties=CASE_TABLE_PROPERTIES["cases_history"])
+    merge_by_key(spark, latest_cases(history), cases_path, ["case_no"], delete_scope_days=days,
+                 properties=CASE_TABLE_PROPERTIES["cases"])
 
 
 def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], city: City | None = None,

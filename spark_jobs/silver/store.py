@@ -39,6 +39,22 @@ def narrow_to_keys(big: DataFrame, keys: DataFrame, on: list[str], *, optional: 
     return big.join(F.broadcast(keys) if small else keys, cond, "left_semi")
 
 
+def ensure_properties(spark: SparkSession, path: str, properties: dict[str, str]) -> None:
+    """Set Delta table properties the table does not have yet (a no-op once set, so cheap to call every run).
+
+    Takes effect for what is written next: a table created before a property was wanted gets it on its
+    next write, with no rewrite of its files.
+    """
+    if not properties:
+        return
+    current = DeltaTable.forPath(spark, path).detail().select("properties").first()["properties"] or {}
+    wanted = {k: v for k, v in properties.items() if current.get(k) != v}
+    if wanted:
+        pairs = ", ".join(f"'{k}' = '{v}'" for k, v in sorted(wanted.items()))
+        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({pairs})")
+        log.info("%s: table properties %s", path, wanted)
+
+
 def _sql_list(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
@@ -145,16 +161,18 @@ def merge_quarantine(spark: SparkSession, rows: DataFrame, path: str, source: st
 
 
 def merge_by_key(spark: SparkSession, df: DataFrame, path: str, keys: list[str], *, delete_missing: bool = False,
-                 delete_scope_days: list[str] | None = None) -> None:
+                 delete_scope_days: list[str] | None = None, properties: dict[str, str] | None = None) -> None:
     """MERGE rows on stable keys: update matches, insert new; delete target rows the source no longer has.
 
     delete_missing: the source is the whole table. delete_scope_days: the source is complete for those days.
+    properties: Delta table properties the table must have before rows are merged (see ensure_properties).
     """
     from spark_jobs.ingest.delta_io import with_retry
 
-    if not is_delta(spark, path):
-        writer = df.write.format("delta").mode("overwrite")
+    if not is_delta(spark, path):  # delta.* writer options become the new table's properties
+        writer = df.write.format("delta").mode("overwrite").options(**(properties or {}))
         with_retry(lambda: writer.save(path), f"create {path}")
         return
+    ensure_properties(spark, path, properties or {})
     scope = "true" if delete_missing else (f"dt IN ({_sql_list(delete_scope_days)})" if delete_scope_days else None)
     _merge_in_scope(spark, df, path, keys, scope=scope, label=f"merge {path}")

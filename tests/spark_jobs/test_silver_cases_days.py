@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from delta.tables import DeltaTable
 from silver_frames import CENTRE, bronze
 
+from gridwatch import deltaread
 from gridwatch.settings import get_settings
 from spark_jobs.silver.refresh import refresh_source
 
@@ -48,6 +50,19 @@ def test_cases_refreshed_day_by_day(spark, home):
     assert sorted(latest.index) == ["C1", "C2", "C3"]
     assert (latest.loc["C1", "version"], latest.loc["C1", "versions"]) == (2, 2)
     c2_before = _read(spark, settings, "cases").set_index("case_no").loc["C2"]
+
+    # Day 2 changed C1's first version: the MERGE marked it deleted instead of rewriting its file (with C2 in it).
+    hist_path = settings.table_path("silver", "cases_history")
+    merge = DeltaTable.forPath(spark, hist_path).history(1).first()
+    assert merge["operation"] == "MERGE"
+    assert merge["operationMetrics"]["numTargetRowsCopied"] == "0"
+    assert int(merge["operationMetrics"]["numTargetDeletionVectorsAdded"]) == 1
+    # readers without Spark (delivery, dashboards) see the live rows only
+    from deltalake import DeltaTable as RsTable
+
+    c1 = deltaread.to_pandas(RsTable(hist_path), columns=["version", "is_current"], filters=[("case_no", "=", "C1")])
+    assert sorted(zip(c1["version"], c1["is_current"])) == [(1, False), (2, True)]
+    assert deltaread.live_rows(RsTable(hist_path)) == 4
 
     # Day 2 lands again: C1's second version is now unreadable (quarantined) and C3 is not there at all.
     _land(spark, settings, day1, bronze(spark, "cases", [_case("C1", "x", "2026-11-02 08:00:00")], batch="b2",
