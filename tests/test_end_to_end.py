@@ -47,9 +47,11 @@ def city(tmp_path_factory, spark):
 def _delta(settings, layer, name) -> pd.DataFrame:
     from deltalake import DeltaTable
 
+    from gridwatch import deltaread
+
     path = Path(settings.table_path(layer, name))
     assert (path / "_delta_log").is_dir(), f"{layer}/{name} is not a Delta table"
-    return DeltaTable(str(path)).to_pandas()
+    return deltaread.to_pandas(DeltaTable(str(path)))
 
 
 def test_every_run_succeeded(city):

@@ -69,7 +69,8 @@ def silver_incidents(context: dg.AssetExecutionContext, spark: SparkResource,
     return dg.MaterializeResult(metadata={"reports": meta["rows_in"], "incidents": meta["rows_out"],
                                           "merge_rate": meta["merge_rate"],
                                           "multi_source_incidents": meta["multi_source_incidents"],
-                                          "first_source": meta["first_source"]})
+                                          "first_source": meta["first_source"],
+                                          "rebuilt": meta["rebuilt"], "incidents_rebuilt": meta["incidents_rebuilt"]})
 
 
 defs = dg.Definitions(assets=[silver_unit_grid, *[_source_asset(s) for s in SOURCES], silver_reports,

@@ -26,18 +26,19 @@ REASON = "_reason"
 class Cleaned:
     """A source's (silver rows, quarantine rows), unpacking like a pair, over one cached parse.
 
-    Both frames read the same persisted, typed and located rows; call `release()` once they are written,
-    so the cache does not outlive the batch.
+    Both frames read the same persisted rows (typed and located, then marked for duplicates); call
+    `release()` once they are written, so the cache does not outlive the batch.
     """
 
-    def __init__(self, clean: DataFrame, quarantine: DataFrame, base: DataFrame):
-        self.clean, self.quarantine, self._base = clean, quarantine, base
+    def __init__(self, clean: DataFrame, quarantine: DataFrame, *cached: DataFrame):
+        self.clean, self.quarantine, self._cached = clean, quarantine, cached
 
     def __iter__(self):
         return iter((self.clean, self.quarantine))
 
     def release(self) -> None:
-        self._base.unpersist()
+        for df in self._cached:
+            df.unpersist()
 
 
 def batch_days(bronze_df: DataFrame) -> list[str]:
@@ -77,7 +78,9 @@ def clean_source(spark: SparkSession, bronze_df: DataFrame, source: str, setting
     if existing is None and check_existing:
         days = days if days is not None else batch_days(bronze_df)
         existing = read_other_days(spark, settings.table_path("silver", s.table), days)
-    marked = mark_duplicates(accepted, list(s.key), existing)
+    # persisted: the silver rows and the duplicates both come from it, and checking for duplicates reads the
+    # silver table (a day of truck GPS against all of silver/truck_gps)
+    marked = mark_duplicates(accepted, list(s.key), existing).persist()
     dups = marked.where(F.col(DUP_REASON).isNotNull())
 
     meta = {"batch_id": F.col("_batch_id"), "source_file": F.col("_source_file"),
@@ -90,4 +93,4 @@ def clean_source(spark: SparkSession, bronze_df: DataFrame, source: str, setting
     q_rejected = to_quarantine(rejected, source, F.col(REASON), reason_text_col(F.col(REASON)), F.col("_qraw"))
     dup_text = F.concat(reason_text_col(F.col(DUP_REASON)), F.lit(" (kept: "), F.col(DUP_OF), F.lit(")"))
     q_dups = to_quarantine(dups, source, F.col(DUP_REASON), dup_text, F.col("_qraw"))
-    return Cleaned(clean, q_rejected.unionByName(q_dups), df)
+    return Cleaned(clean, q_rejected.unionByName(q_dups), marked, df)

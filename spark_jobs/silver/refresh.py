@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from delta.tables import DeltaTable
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from gridwatch.city import City, load_city, unit_grid
 from gridwatch.settings import Settings
 from spark_jobs.cases import case_history, latest_cases
+from spark_jobs.gold.store import delta_version
 from spark_jobs.incidents import (
     REPORT_COLUMNS,
     REPORT_SOURCES,
@@ -93,11 +97,13 @@ def refresh_source(spark: SparkSession, settings: Settings, source: str, days: l
         counts.quarantined = {r["reason_code"]: int(r["n"]) for r in
                               quarantine.groupBy("reason_code").agg(F.count("*").alias("n")).collect()}
         counts.merged_duplicates = counts.quarantined.get("duplicate_record", 0)
+        # The quarantine first: its rows are checked for duplicates against the silver table, so writing that
+        # table first would make Delta drop their cache and clean the whole batch again for the quarantine.
+        merge_quarantine(spark, quarantine, quarantine_path(settings), source, days)
         if source == "cases":
             _write_case_tables(spark, settings, clean, days)
         else:
             replace_days(spark, clean, settings.table_path("silver", table), days)
-        merge_quarantine(spark, quarantine, quarantine_path(settings), source, days)
     finally:
         clean.unpersist()
         quarantine.unpersist()
@@ -190,27 +196,71 @@ def refresh_reports(spark: SparkSession, settings: Settings, days: list[str], ci
         fresh = assign_incidents(fresh, others, city.crs, rule or MergeRule())
     out = kept.unionByName(fresh.select(*kept.columns)).select(*REPORT_COLUMNS).persist()
     counts.rows_out = out.count()
-    merge_by_key(spark, out, path, ["report_id"], delete_scope_days=days)
+    merge_by_key(spark, out, path, ["report_id"], delete_scope_days=days, properties=REPORTS_PROPERTIES)
     reports.unpersist()
     out.unpersist()
     return counts
 
 
+# silver/reports records its changes (Delta's change data feed), so silver/incidents rebuilds only the incidents
+# whose reports changed; silver/incidents keeps the reports version it reflects in this table property.
+REPORTS_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
+REPORTS_VERSION = "gridwatch.reports.version"
+
+
+def _reflected_version(spark: SparkSession, ipath: str) -> int | None:
+    """The silver/reports version silver/incidents was last brought up to (None: unknown, rebuild all)."""
+    if not is_delta(spark, ipath):
+        return None
+    props = DeltaTable.forPath(spark, ipath).detail().select("properties").first()["properties"] or {}
+    value = props.get(REPORTS_VERSION)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _changed_incidents(spark: SparkSession, rpath: str, start: int, end: int) -> DataFrame | None:
+    """incident_id of every report inserted, updated (before and after) or deleted in reports versions
+    start..end; None when the change feed cannot say (not kept for part of that range, or vacuumed)."""
+    try:
+        changes = (spark.read.format("delta").option("readChangeFeed", "true")
+                   .option("startingVersion", start).option("endingVersion", end).load(rpath))
+        ids = changes.where(F.col("incident_id").isNotNull()).select("incident_id").distinct().localCheckpoint()
+    except (PySparkException, Py4JJavaError) as exc:
+        log.warning("silver/reports changes %d..%d unreadable (%s); rebuilding every incident", start, end,
+                    str(exc).splitlines()[0])
+        return None
+    return ids
+
+
 def refresh_incidents(spark: SparkSession, settings: Settings) -> SilverCounts:
-    """Incidents from every report (derived, so always complete), MERGEd on incident_id."""
-    rpath = settings.table_path("silver", "reports")
+    """Incidents from reports (derived, so always complete), MERGEd on incident_id.
+
+    Only incidents with a report that changed since the last refresh are rebuilt (from all their reports);
+    the first refresh, or one the change feed cannot serve, rebuilds every incident.
+    """
+    rpath, ipath = settings.table_path("silver", "reports"), settings.table_path("silver", "incidents")
     if not is_delta(spark, rpath):
         return SilverCounts()
-    reports = spark.read.format("delta").load(rpath)
-    incidents = build_incidents(reports).persist()
-    merge_by_key(spark, incidents, settings.table_path("silver", "incidents"), ["incident_id"],
-                 delete_missing=True)
+    version = delta_version(spark, rpath)
+    reports = spark.read.format("delta").option("versionAsOf", version).load(rpath)
+    done = _reflected_version(spark, ipath)
+    counts = SilverCounts(extra={"rebuilt": "none", "incidents_rebuilt": 0})
+    if done != version:
+        changed = _changed_incidents(spark, rpath, done + 1, version) if done is not None and done < version else None
+        if changed is None:
+            incidents = build_incidents(reports).persist()
+            merge_by_key(spark, incidents, ipath, ["incident_id"], delete_missing=True)
+        else:
+            incidents = build_incidents(narrow_to_keys(reports, changed, ["incident_id"])).persist()
+            merge_by_key(spark, incidents, ipath, ["incident_id"], delete_scope_keys=changed)
+        counts.extra = {"rebuilt": "all" if changed is None else "changed", "incidents_rebuilt": incidents.count()}
+        incidents.unpersist()
+        spark.sql(f"ALTER TABLE delta.`{ipath}` SET TBLPROPERTIES ('{REPORTS_VERSION}' = '{version}')")
     rate = merge_rate(reports)
-    counts = SilverCounts(rows_in=rate["reports"], rows_out=incidents.count())
+    table = spark.read.format("delta").load(ipath)
+    counts.rows_in, counts.rows_out = rate["reports"], rate["incidents"]
     by_source = {r["first_source"]: int(r["n"]) for r in
-                 incidents.groupBy("first_source").agg(F.count("*").alias("n")).collect()}
-    multi = incidents.where(F.size("sources") > 1).count()
-    counts.extra = {"merge_rate": round(rate["merge_rate"], 4), "multi_source_incidents": multi,
-                    "first_source": by_source}
-    incidents.unpersist()
+                 table.groupBy("first_source").agg(F.count("*").alias("n")).collect()}
+    counts.extra.update({"merge_rate": round(rate["merge_rate"], 4),
+                         "multi_source_incidents": table.where(F.size("sources") > 1).count(),
+                         "first_source": by_source})
     return counts

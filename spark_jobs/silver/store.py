@@ -89,7 +89,7 @@ def replace_days(spark: SparkSession, df: DataFrame, path: str, days: list[str],
     with_retry(lambda: writer.save(path), f"replace {path} {days[0]}..{days[-1]}")
 
 
-def _merge_in_scope(spark: SparkSession, df: DataFrame, path: str, keys: list[str], *, scope: str | None,
+def _merge_in_scope(spark: SparkSession, df: DataFrame, path: str, keys: list[str], *, scope: str | DataFrame | None,
                     target_filter: tuple[str, ...] = (), update_when: str | None = None,
                     update_cols: list[str] | None = None, label: str) -> None:
     """Upsert `df` on `keys` and delete target rows in `scope` whose key `df` no longer has, in one MERGE
@@ -99,8 +99,9 @@ def _merge_in_scope(spark: SparkSession, df: DataFrame, path: str, keys: list[st
     (delta-io/delta#7362), and rewrites a file whenever one of its rows matches, changed or not. So the rows
     are diffed first: `df` rows that are new or differ (update_when, default any non-key column), plus the
     keys in scope that `df` no longer has, flagged `__gone`. Only those go into the MERGE; when there are
-    none there is no commit at all. target_filter (SQL predicates on target columns, written `t.<column>`)
-    limits the rows `df` may match, e.g. one source's partition of the quarantine.
+    none there is no commit at all. scope is a SQL predicate on the target, or a frame of keys (the target rows
+    with one of those keys are in scope). target_filter (SQL predicates on target columns, written
+    `t.<column>`) limits the rows `df` may match, e.g. one source's partition of the quarantine.
     """
     from spark_jobs.ingest.delta_io import with_retry
 
@@ -115,7 +116,8 @@ def _merge_in_scope(spark: SparkSession, df: DataFrame, path: str, keys: list[st
               .select(*[F.col(f"s.`{c}`").alias(c) for c in cols]))
     source = diffed.withColumn("__gone", F.lit(False))
     if scope is not None:
-        existing = target.where(scope).select(*keys).alias("e")
+        in_scope = target.where(scope) if isinstance(scope, str) else narrow_to_keys(target, scope, keys)
+        existing = in_scope.select(*keys).alias("e")
         gone = existing.join(df.select(*keys).alias("n"),
                              F.expr(" AND ".join(f"e.`{k}` <=> n.`{k}`" for k in keys)), "left_anti")
         types = dict(df.dtypes)
@@ -161,10 +163,12 @@ def merge_quarantine(spark: SparkSession, rows: DataFrame, path: str, source: st
 
 
 def merge_by_key(spark: SparkSession, df: DataFrame, path: str, keys: list[str], *, delete_missing: bool = False,
-                 delete_scope_days: list[str] | None = None, properties: dict[str, str] | None = None) -> None:
+                 delete_scope_days: list[str] | None = None, delete_scope_keys: DataFrame | None = None,
+                 properties: dict[str, str] | None = None) -> None:
     """MERGE rows on stable keys: update matches, insert new; delete target rows the source no longer has.
 
     delete_missing: the source is the whole table. delete_scope_days: the source is complete for those days.
+    delete_scope_keys: the source is complete for those keys (a frame of key columns).
     properties: Delta table properties the table must have before rows are merged (see ensure_properties).
     """
     from spark_jobs.ingest.delta_io import with_retry
@@ -174,5 +178,6 @@ def merge_by_key(spark: SparkSession, df: DataFrame, path: str, keys: list[str],
         with_retry(lambda: writer.save(path), f"create {path}")
         return
     ensure_properties(spark, path, properties or {})
-    scope = "true" if delete_missing else (f"dt IN ({_sql_list(delete_scope_days)})" if delete_scope_days else None)
+    scope = "true" if delete_missing else (f"dt IN ({_sql_list(delete_scope_days)})" if delete_scope_days
+                                           else delete_scope_keys)
     _merge_in_scope(spark, df, path, keys, scope=scope, label=f"merge {path}")

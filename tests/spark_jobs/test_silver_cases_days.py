@@ -61,7 +61,7 @@ def test_cases_refreshed_day_by_day(spark, home):
     from deltalake import DeltaTable as RsTable
 
     c1 = deltaread.to_pandas(RsTable(hist_path), columns=["version", "is_current"], filters=[("case_no", "=", "C1")])
-    assert sorted(zip(c1["version"], c1["is_current"])) == [(1, False), (2, True)]
+    assert sorted(zip(c1["version"], c1["is_current"], strict=True)) == [(1, False), (2, True)]
     assert deltaread.live_rows(RsTable(hist_path)) == 4
 
     # Day 2 lands again: C1's second version is now unreadable (quarantined) and C3 is not there at all.

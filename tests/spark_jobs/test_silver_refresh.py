@@ -98,6 +98,7 @@ def test_rerun_leaves_every_table_identical(lake, spark):
     before = {n: _table(spark, settings, n, o) for n, o in names.items()}
     again = run([str(D1), str(D2)])
     assert (again["reports"].rows_in, again["reports"].extra["new_reports"]) == (5, 0)  # every report known
+    assert again["incidents"].extra["rebuilt"] == "none"  # no report changed, so no incident is rebuilt
     for n, o in names.items():
         pd.testing.assert_frame_equal(before[n], _table(spark, settings, n, o), obj=n)
 
@@ -113,3 +114,28 @@ def test_late_file_for_an_old_day_joins_the_existing_incident(lake, spark):
     q = _table(spark, settings, "quarantine", ["source", "source_file", "line"])
     assert set(q["reason_code"]) == {"duplicate_record", "unparseable_time"}
     assert not q["raw"].str.contains("13712345678|王芳").any()
+
+
+def test_incidents_follow_the_reports_changes_and_equal_a_full_build(lake, spark):
+    from spark_jobs.incidents import build_incidents
+
+    settings, run, first = lake
+    assert first["d1"]["incidents"].extra["rebuilt"] == "all"  # no incidents yet
+    # day 2's one new report (H4) joined H3's incident: only that incident was rebuilt
+    assert (first["d2"]["incidents"].extra["rebuilt"], first["d2"]["incidents"].extra["incidents_rebuilt"]) == (
+        "changed", 1)
+
+    # Day 2 lands again without H4: its report is deleted, and H3's incident must lose it.
+    (bronze(spark, "hotline", [_hot("H1", "2026-11-02 19:00:00")], batch="h2", day=D2, ingested_at=AT2)
+     .write.format("delta").mode("overwrite").option("replaceWhere", f"_dt = '{D2}'")
+     .save(settings.table_path("bronze", "hotline")))
+    counts = run([str(D2)])["incidents"]
+    assert (counts.extra["rebuilt"], counts.extra["incidents_rebuilt"]) == ("changed", 1)
+    inc = _table(spark, settings, "incidents", ["incident_id"])
+    assert inc.set_index("incident_id").loc["inc:hotline:H3", "report_ids"] == "hotline:H3"
+
+    full = build_incidents(spark.read.format("delta").load(settings.table_path("silver", "reports")))
+    full_pd = full.toPandas()
+    for c in ("sources", "report_ids"):
+        full_pd[c] = full_pd[c].map(lambda v: ",".join(v))
+    pd.testing.assert_frame_equal(inc, full_pd.sort_values("incident_id").reset_index(drop=True))
