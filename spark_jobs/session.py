@@ -59,9 +59,36 @@ def build_spark(
     builder = SparkSession.builder.master(master).appName(app_name)
     for k, v in conf.items():
         builder = builder.config(k, v)
-    spark = builder.getOrCreate()
+    with _jar_resolution_lock(conf):
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+@contextmanager
+def _jar_resolution_lock(conf: dict[str, str]):
+    """One JVM at a time resolves spark.jars.packages into Ivy's cache.
+
+    Ivy downloads into shared `.part` files and renames them: two GridWatch processes starting on a machine
+    whose cache is still cold (a fresh CI runner, `make up` beside `make run`) break each other's downloads
+    and one JVM exits before its gateway opens. The lock is held only while the session starts; with a warm
+    cache that is a few seconds.
+    """
+    from pyspark import SparkContext
+
+    if SparkContext._active_spark_context is not None:  # getOrCreate returns the running session
+        yield
+        return
+    import fcntl
+
+    ivy = Path(conf.get("spark.jars.ivy") or Path.home() / ".ivy2.5.2")
+    ivy.mkdir(parents=True, exist_ok=True)
+    with open(ivy / "gridwatch-resolve.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def local_cores(master: str) -> int:
