@@ -14,6 +14,17 @@ os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `last` run after all the others.
+
+    The standalone-cluster comparison starts its two pipelines in the background at the first cluster test
+    and checks them in the last one, so their minutes overlap the rest of the suite.
+    """
+    last = [i for i in items if i.get_closest_marker("last")]
+    if last:
+        items[:] = [i for i in items if not i.get_closest_marker("last")] + last
+
+
 @pytest.fixture(scope="session")
 def spark():
     """The one local Spark session of the run (UI off, two shuffle partitions)."""
