@@ -50,11 +50,11 @@ pipeline: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# The whole suite, with the end-to-end run on a small simulated city and the standalone-cluster comparison
-# (its two pipelines run niced in the background from the first cluster test; the comparison runs last).
-# The slowest tests are listed last.
+# The default suite, the end-to-end run on a small simulated city included (~7 of its ~19 minutes on 2 cores).
+# The standalone-cluster comparison has its own target: inside this one it took the suite to 1,504 s
+# (2026-11-27), over CI's 25 minutes. The slowest tests are listed last.
 test: install system-deps lint
-	$(VENV)/bin/pytest -q --timeout=900 --durations=20
+	$(VENV)/bin/pytest -q -m "not cluster" --timeout=900 --durations=20
 
 test-e2e: install
 	$(VENV)/bin/pytest -q -m slow
