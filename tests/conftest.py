@@ -17,8 +17,8 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 def pytest_collection_modifyitems(config, items):
     """Tests marked `last` run after all the others.
 
-    The standalone-cluster comparison starts its two pipelines in the background at the first cluster test
-    and checks them in the last one, so their minutes overlap the rest of the suite.
+    The standalone-cluster comparison starts the cluster's pipeline in the background at the first cluster
+    test and checks it in the last one, so its minutes overlap whatever else the run selected.
     """
     last = [i for i in items if i.get_closest_marker("last")]
     if last:
