@@ -89,6 +89,20 @@ class StandaloneCluster:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.webui_port}/json/", timeout=5) as r:
             return json.load(r)
 
+    def applications(self, name: str, timeout: float = 30.0) -> list[dict]:
+        """The master's records of applications called `name`, running or completed.
+
+        A driver unregisters asynchronously: its process can exit before the master has moved the application
+        to its completed list, and in between the master lists it nowhere. So this waits until one shows.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            apps = [a for a in state["activeapps"] + state["completedapps"] if a["name"] == name]
+            if apps or time.monotonic() >= deadline:
+                return apps
+            time.sleep(0.5)
+
     def wait_for_workers(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

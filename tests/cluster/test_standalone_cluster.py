@@ -166,8 +166,7 @@ def test_cluster_and_its_pipeline_started(comparison):
 def test_cluster_gold_equals_local_gold(comparison):
     remote = comparison.wait(timeout=1500)
     cluster = comparison.cluster
-    apps = cluster.state()["completedapps"] + cluster.state()["activeapps"]
-    assert any(a["name"] == "gridwatch" for a in apps), "the pipeline did not run on the cluster"
+    assert cluster.applications("gridwatch"), "the pipeline did not run on the cluster"
     for i in range(cluster.workers):  # every worker launched an executor for the pipeline
         assert list((cluster.workdir / f"work-{i}").glob("app-*/*/stderr")), f"worker {i} ran no executor"
     for table, keys in GOLD_TABLES.items():
