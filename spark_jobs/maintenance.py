@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
+from spark_jobs.delta_tables import is_delta
+
 log = logging.getLogger(__name__)
 
 # Delta's own default for delta.deletedFileRetentionDuration; VACUUM never goes below it here,
@@ -62,13 +64,6 @@ CARED_TABLES: tuple[CaredTable, ...] = (
     CaredTable("gold", "grid_week"),
     CaredTable("gold", "features"),
 )
-
-
-def is_delta_table(spark: SparkSession, path: str) -> bool:
-    """True when a Delta log exists at path."""
-    from delta.tables import DeltaTable
-
-    return DeltaTable.isDeltaTable(spark, path)
 
 
 def table_detail(spark: SparkSession, path: str) -> dict:
@@ -175,7 +170,7 @@ def vacuum_table(spark: SparkSession, path: str, retention_hours: float = DEFAUL
 def care_for_table(spark: SparkSession, path: str, zorder: bool = True,
                    retention_hours: float = DEFAULT_RETENTION_HOURS) -> dict:
     """OPTIMIZE (Z-ordered by cell and time where the table has them), then VACUUM."""
-    if not is_delta_table(spark, path):
+    if not is_delta(spark, path):
         return {"path": path, "skipped": "no Delta table yet"}
     detail = table_detail(spark, path)
     columns = spark.read.format("delta").load(path).columns

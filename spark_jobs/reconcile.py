@@ -10,8 +10,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from gridwatch.settings import Settings
+from spark_jobs.delta_tables import is_delta
 from spark_jobs.ingest.contracts import SOURCES
-from spark_jobs.ingest.delta_io import is_delta
 from spark_jobs.ingest.ledger import ledger_path
 from spark_jobs.quarantine import quarantine_path
 

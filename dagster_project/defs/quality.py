@@ -12,7 +12,7 @@ from dagster_project.defs import bronze, silver
 from dagster_project.resources import LakehouseResource, SparkResource
 from expectations import SuiteResult, run_suite
 from expectations.suites import SUITES
-from spark_jobs.ingest.delta_io import is_delta
+from spark_jobs.delta_tables import is_delta
 from spark_jobs.reconcile import OK, UNEXPLAINED, reconcile, silver_table
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"

@@ -85,10 +85,10 @@ def selective_read(spark, settings: Settings, layer: str, name: str, ncols: int)
     """A dashboard-style read: the 3×3 cells around the busiest cell over the last four weeks of data."""
     from pyspark.sql import functions as F
 
-    from spark_jobs.maintenance import is_delta_table
+    from spark_jobs.delta_tables import is_delta
 
     path = settings.table_path(layer, name)
-    if not is_delta_table(spark, path):
+    if not is_delta(spark, path):
         return None
     df = spark.read.format("delta").load(path)
     if "cell_id" not in df.columns or "event_time" not in df.columns:

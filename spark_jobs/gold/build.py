@@ -12,13 +12,14 @@ from pyspark.sql import functions as F
 
 from gridwatch.city import load_city, unit_grid
 from gridwatch.settings import Settings
+from spark_jobs.delta_tables import is_delta
 from spark_jobs.gold import sensors
 from spark_jobs.gold.cases import case_signals
 from spark_jobs.gold.features import FeatureSources, build_features, panel_weeks
 from spark_jobs.gold.grid_week import grid_week
 from spark_jobs.gold.places import place_features_by_week, read_places
 from spark_jobs.gold.spec import FEATURES, GRID_WEEK, SENSOR_WINDOW
-from spark_jobs.gold.store import table_exists, write_by_week
+from spark_jobs.gold.store import write_by_week
 from spark_jobs.gold.universe import UNIVERSE_COLUMNS, cell_universe
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class GoldWrite:
 
 
 def _read(spark: SparkSession, path: str) -> DataFrame | None:
-    return spark.read.format("delta").load(path) if table_exists(spark, path) else None
+    return spark.read.format("delta").load(path) if is_delta(spark, path) else None
 
 
 def _summary(spark: SparkSession, table: str, path: str, weeks: Sequence[date] | None, count_col: str,

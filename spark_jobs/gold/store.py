@@ -5,27 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 
-
-def table_exists(spark: SparkSession, path: str) -> bool:
-    """True when a Delta table exists at path."""
-    return DeltaTable.isDeltaTable(spark, path)
+from spark_jobs.delta_tables import delta_version, is_delta
 
 
 def write_by_week(spark: SparkSession, df: DataFrame, path: str, weeks: Sequence[date] | None = None) -> int:
     """Write a week-partitioned table: everything (weeks None) or only the given weeks; returns the Delta version."""
     writer = df.write.format("delta").partitionBy("week_start")
-    if weeks is None or not table_exists(spark, path):
+    if weeks is None or not is_delta(spark, path):
         writer.mode("overwrite").option("overwriteSchema", "true").save(path)
     else:
         listed = ", ".join(f"DATE'{w.isoformat()}'" for w in sorted(set(weeks)))
         (writer.mode("overwrite").option("replaceWhere", f"week_start IN ({listed})")
          .option("mergeSchema", "true").save(path))
     return delta_version(spark, path)
-
-
-def delta_version(spark: SparkSession, path: str) -> int:
-    """Latest committed version of a Delta table."""
-    return int(DeltaTable.forPath(spark, path).history(1).select("version").first()[0])

@@ -10,14 +10,11 @@ from typing import TypeVar
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 
+from spark_jobs.delta_tables import is_delta
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _CONFLICTS = ("Concurrent", "ProtocolChanged", "MetadataChanged")
-
-
-def is_delta(spark: SparkSession, path: str) -> bool:
-    """True when a Delta table exists at path."""
-    return DeltaTable.isDeltaTable(spark, path)
 
 
 def with_retry(action: Callable[[], T], what: str, attempts: int = 5) -> T:

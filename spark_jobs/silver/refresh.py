@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 from gridwatch.city import City, load_city, unit_grid
 from gridwatch.settings import Settings
 from spark_jobs.cases import case_history, latest_cases
-from spark_jobs.gold.store import delta_version
+from spark_jobs.delta_tables import delta_version, is_delta
 from spark_jobs.incidents import (
     REPORT_COLUMNS,
     REPORT_SOURCES,
@@ -30,7 +30,6 @@ from spark_jobs.quarantine import quarantine_path
 from spark_jobs.silver.clean import clean_source
 from spark_jobs.silver.sources import spec
 from spark_jobs.silver.store import (
-    is_delta,
     merge_by_key,
     merge_quarantine,
     narrow_to_keys,

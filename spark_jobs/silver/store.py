@@ -8,6 +8,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from spark_jobs.delta_tables import is_delta
 from spark_jobs.reasons import REASONS
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,6 @@ def ensure_properties(spark: SparkSession, path: str, properties: dict[str, str]
 
 def _sql_list(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
-def is_delta(spark: SparkSession, path: str) -> bool:
-    return DeltaTable.isDeltaTable(spark, path)
 
 
 def read_other_days(spark: SparkSession, path: str, days: list[str]) -> DataFrame | None:
