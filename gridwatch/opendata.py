@@ -137,9 +137,9 @@ def ingest_bronze(spark: SparkSession, profile: OpenDataProfile, settings: Setti
     batch_id = f"{profile.name}-{sha[:16]}"
     rel = os.path.relpath(profile.source, settings.home)
     bronze, ledger = settings.table_path("bronze", profile.name), settings.table_path("bronze", "ingest_ledger")
-    from delta.tables import DeltaTable
+    from spark_jobs.delta_tables import is_delta
 
-    if DeltaTable.isDeltaTable(spark, ledger):
+    if is_delta(spark, ledger):
         seen = spark.read.format("delta").load(ledger).where(
             (F.col("source_file") == rel) & (F.col("sha256") == sha) & (F.col("status") == "committed"))
         if seen.limit(1).count():
