@@ -50,7 +50,7 @@ pipeline: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# The default suite, the end-to-end run on a small simulated city included (~7 of its ~20–22 minutes on 2 cores: 1,190–1,319 s measured 2026-11-27).
+# The default suite, the end-to-end run on a small simulated city included (~7 of its ~20–23 minutes on 2 cores: 1,190–1,386 s measured 2026-11-27).
 # The standalone-cluster comparison has its own target: inside this one it took the suite to 1,504 s
 # (2026-11-27), over CI's 25 minutes. The slowest tests are listed last.
 test: install system-deps lint
