@@ -16,7 +16,7 @@ import pytest
 
 from .standalone import StandaloneCluster, alive
 
-pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
 NICE = 10
 PII_KEY = "cluster-test-key-not-secret"
 

@@ -25,7 +25,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_services_listen_on_localhost_and_keep_state_in_the_data_home(tmp_path):
+def test_services_listen_on_localhost_and_keep_state_in_the_data_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # mlflow.set_tracking_uri in an earlier test exports it
     settings = get_settings(tmp_path)
     svc = {s.name: s for s in services(settings)}
     assert set(svc) == {"dagster", "app", "mlflow"}
