@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def spark():
-    """The one local Spark session of the run (UI off, two shuffle partitions)."""
+    """The one local Spark session of the run, or of each test worker (UI off, two shuffle partitions)."""
     from spark_jobs.session import build_spark
 
     session = build_spark(master="local[2]", app_name="gridwatch-tests", shuffle_partitions=2,

@@ -130,9 +130,11 @@ def comparison(tmp_path_factory, spark):
     """One master and two one-core workers, the pipeline started on them in the background, and the same
     city run locally meanwhile.
 
-    Started by the first cluster test and stopped, by process id, when the session ends. The comparison is
-    marked `last`, so in a run with other tests selected the cluster's minutes overlap theirs; on 2 cores
-    that overlap hid little (the suite is CPU-bound), which is why `make test` leaves the cluster out.
+    Started by the first cluster test and stopped, by process id, when the session ends. In `make test`
+    (two workers, by file) this file runs on one worker while the other runs the end-to-end module: the
+    local reference overlaps the cluster's run, and the check then waits for the cluster while the other
+    worker carries on. In a serial run the check is marked `last`, so the cluster's minutes overlap every
+    other test.
     """
     root = tmp_path_factory.mktemp("cluster-comparison")
     city = _small_city(root / "city")
