@@ -26,9 +26,9 @@ def pytest_collection_modifyitems(config, items):
     """The end-to-end module first, then the files that start work in the background, then the rest; tests
     marked `last` after every other test of a serial run.
 
-    With two workers (`make test`, pytest-xdist by file, no reordering) one worker takes the end-to-end
-    module while the other starts the standalone-cluster comparison, whose pipelines then overlap every
-    other file. In a serial run the comparison's check, marked `last`, waits for its pipeline at the end.
+    With two workers (pytest-xdist by file, no reordering, as `make test` runs) one worker takes the
+    end-to-end module while the other takes the rest, starting with the standalone-cluster comparison when
+    it is selected, so its pipelines overlap every other file. In a serial run the comparison's check, marked `last`, waits for its pipeline at the end.
     """
     background = {i.path for i in items if i.get_closest_marker("last")}
     items.sort(key=lambda i: (not i.get_closest_marker("slow"), i.path not in background,

@@ -11,8 +11,8 @@ import pytest
 from gridwatch.settings import get_settings
 from gridwatch.taxonomy import FORECAST_TYPES
 
-# The city's whole pipeline runs in the first test's setup: ~430 s alone, ~1,000 s in `make test` beside the
-# standalone-cluster comparison on the other worker (over the suite's 900 s per test).
+# The city's whole pipeline runs in the first test's setup: ~430 s alone, ~1,000 s on two workers beside the
+# standalone-cluster comparison (over the suite's 900 s per test).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 SOURCES = ("hotline", "police110", "video", "dust", "truck_gps", "cases")
