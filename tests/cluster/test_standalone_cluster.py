@@ -130,8 +130,9 @@ def comparison(tmp_path_factory, spark):
     """One master and two one-core workers, the pipeline started on them in the background, and the same
     city run locally meanwhile.
 
-    Started by the first cluster test and stopped, by process id, when the session ends. In `make test`
-    (two workers, by file) this file runs on one worker while the other runs the end-to-end module: the
+    Started by the first cluster test and stopped, by process id, when the session ends. In a whole-suite
+    run on two workers (`make test`'s command without `-m "not cluster"`) this file runs on one worker
+    while the other runs the end-to-end module: the
     local reference overlaps the cluster's run, and the check then waits for the cluster while the other
     worker carries on. In a serial run the check is marked `last`, so the cluster's minutes overlap every
     other test.
