@@ -45,7 +45,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     layers = tuple(args.layers.split(",")) if args.layers else LAYERS
     target = _parse_week(args.week) if args.week else None
     t0 = time.perf_counter()
-    result = run_pipeline(settings, layers=layers, target_week=target)
+    result = run_pipeline(settings, layers=layers, target_week=target, checks=not args.no_checks)
     print(f"流水线 / pipeline: {'成功 ok' if result.success else '失败 FAILED'} "
           f"in {time.perf_counter() - t0:.1f} s")
     if result.success and not args.no_summary:
@@ -176,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--layers", default=None, help="comma-separated subset, e.g. bronze,silver")
     sp.add_argument("--week", default=None, help="target week of forecasts and lists, e.g. 2026-W48")
     sp.add_argument("--no-summary", action="store_true")
+    sp.add_argument("--no-checks", action="store_true",
+                    help="leave the asset checks out (for a run verified another way, e.g. against a reference)")
     sp.set_defaults(func=cmd_pipeline)
 
     sp = sub.add_parser("demo", help="simulate (if needed) and run the whole pipeline")

@@ -117,13 +117,19 @@ def plan(settings: Settings, layers: tuple[str, ...] = LAYERS, target_week: date
 LOG_CONFIG = {"loggers": {"console": {"config": {"log_level": os.environ.get("GRIDWATCH_LOG_LEVEL", "INFO")}}}}
 
 
+def step_job(job, keys, checks: bool = True):
+    """The job one step runs: the selected assets with their asset checks, or without any."""
+    return job.get_subset(asset_selection=set(keys), asset_check_selection=None if checks else set())
+
+
 def run_pipeline(settings: Settings, layers: tuple[str, ...] = LAYERS,
                  target_week: date | None = None, progress: bool = True,
-                 op_config: dict[str, dict] | None = None) -> PipelineResult:
+                 op_config: dict[str, dict] | None = None, checks: bool = True) -> PipelineResult:
     """Materialize every layer's assets for everything landed, as Dagster runs on the persistent instance.
 
     op_config gives assets their run config by name, e.g. {"backtest": {"origins": 8}}; each run gets the
-    entries of the assets it materializes.
+    entries of the assets it materializes. checks=False leaves the asset checks (GX suites, reconciliation)
+    out of the runs, for a run whose output is verified another way, e.g. compared with a reference run.
     """
     from dagster_project.definitions import defs
     from gridwatch.instance import get_instance
@@ -139,8 +145,9 @@ def run_pipeline(settings: Settings, layers: tuple[str, ...] = LAYERS,
             print(f"[{i}/{len(steps)}] {layer:<8} {', '.join(names)}  ({span})", flush=True)
         t0 = time.perf_counter()
         ops = {n: {"config": c} for n, c in (op_config or {}).items() if n in names}
-        run = job.execute_in_process(instance=instance, asset_selection=keys, tags=tags,
-                                     run_config={**LOG_CONFIG, **({"ops": ops} if ops else {})}, raise_on_error=False)
+        run = step_job(job, keys, checks).execute_in_process(
+            instance=instance, tags=tags, run_config={**LOG_CONFIG, **({"ops": ops} if ops else {})},
+            raise_on_error=False)
         step = StepResult(layer, names, span, time.perf_counter() - t0, run.success, run.run_id)
         result.steps.append(step)
         if progress:

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from gridwatch.cli import _parse_week, build_parser
-from gridwatch.pipeline import landed_days, monday, plan
+from gridwatch.pipeline import landed_days, monday, plan, step_job
 from gridwatch.settings import get_settings
 
 
@@ -58,3 +58,17 @@ def test_cli_knows_the_promised_commands():
     parser = build_parser()
     for cmd in ("demo", "simulate", "pipeline", "audit", "backtest", "risk-list", "up", "bench"):
         assert parser.parse_args([cmd] if cmd != "risk-list" else [cmd, "--week", "2026-W48"]).command == cmd
+
+
+def test_a_step_runs_its_assets_with_or_without_their_checks():
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    keys = dg.AssetSelection.groups("bronze").resolve(defs.resolve_asset_graph())
+    names = {k.to_user_string() for k in keys}
+    with_checks, without = set(step_job(job, keys).graph.node_dict), set(step_job(job, keys, checks=False).graph.node_dict)
+    assert without == names  # the assets only
+    assert names < with_checks and {"bronze_hotline_gx_hotline", "bronze_hotline_reconcile_landing"} <= with_checks
+    assert step_job(job, keys, checks=False).asset_layer.asset_graph.asset_check_keys == set()
