@@ -41,7 +41,8 @@ def build_spark(
         "spark.databricks.delta.optimizeWrite.enabled": "true",
         "spark.delta.logStore.class": "org.apache.spark.sql.delta.storage.HDFSLogStore",
         "spark.sql.warehouse.dir": os.environ.get("GRIDWATCH_SPARK_WAREHOUSE", "/tmp/gridwatch-spark-warehouse"),
-        "spark.driver.extraJavaOptions": "-Dderby.system.home=/tmp/gridwatch-derby",
+        # a default that spark.driver.extraJavaOptions (spark-defaults.conf, --conf) adds to rather than replaces
+        "spark.driver.defaultJavaOptions": "-Dderby.system.home=/tmp/gridwatch-derby",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
     if local:
