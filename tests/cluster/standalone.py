@@ -34,6 +34,7 @@ def spark_env(log_dir: Path) -> dict[str, str]:
         "SPARK_LOG_DIR": str(log_dir),
         "SPARK_WORKER_DIR": str(log_dir / "work"),
         "SPARK_DAEMON_MEMORY": "512m",
+        "SPARK_DAEMON_JAVA_OPTS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",  # mostly idle: least CPU
         "SPARK_NO_DAEMONIZE": "1",
     })
     return env
@@ -113,7 +114,7 @@ class StandaloneCluster:
             try:
                 if self.state().get("aliveworkers", 0) >= self.workers:
                     return
-            except OSError:
+            except (OSError, ValueError):  # not listening yet, or its UI still serves HTML where JSON will be
                 pass
             time.sleep(1.0)
         raise TimeoutError(f"{self.workers} workers did not register within {timeout:.0f} s; see {self.workdir}")
