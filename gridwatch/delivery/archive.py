@@ -37,6 +37,11 @@ class ListRules:
     tier_rule: str
 
 
+def pdf_timeout_s() -> float:
+    """Seconds one Chromium print may take (GRIDWATCH_PDF_TIMEOUT_S, default 120)."""
+    return float(os.environ.get("GRIDWATCH_PDF_TIMEOUT_S", "120"))
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -99,7 +104,12 @@ def _write_files(part: pd.DataFrame, cells: pd.DataFrame, folder: Path, rules: L
         written.append(html)
         if "pdf" in formats:
             if browser.find_chromium():
-                written.append(browser.print_pdf(html, folder / f"{stem}.pdf"))
+                try:
+                    written.append(browser.print_pdf(html, folder / f"{stem}.pdf", timeout=pdf_timeout_s()))
+                except RuntimeError as exc:  # the CSV, Excel and HTML files carry the same list
+                    (folder / f"{stem}.pdf").unlink(missing_ok=True)
+                    skipped["pdf"] = f"Chromium 打印失败 / Chromium failed to print: {exc}"[:500]
+                    log.warning("PDF skipped for %s: %s", stem, exc)
             else:
                 skipped["pdf"] = "未安装 Chromium / Chromium not installed"
                 log.warning("PDF skipped: Chromium not installed (apt-get install -y chromium)")

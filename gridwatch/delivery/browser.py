@@ -25,16 +25,25 @@ def find_chromium() -> str | None:
     return None
 
 
-def _run(args: list[str], out: Path, timeout: float) -> Path:
+def _run(args: list[str], out: Path, timeout: float, attempts: int = 2) -> Path:
+    """Run headless Chromium until it writes `out`; a crash or a timeout is retried once with a fresh profile."""
     binary = find_chromium()
     if binary is None:
         raise FileNotFoundError("未找到 Chromium / Chromium not found: apt-get install -y chromium")
-    with tempfile.TemporaryDirectory(prefix="gw-chromium-") as profile:
-        cmd = [binary, *FLAGS, f"--user-data-dir={profile}", *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if not out.exists() or out.stat().st_size == 0:
-        raise RuntimeError(f"Chromium did not write {out.name} (exit {proc.returncode}): {proc.stderr[-500:]}")
-    return out
+    problem = ""
+    for attempt in range(1, attempts + 1):
+        out.unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory(prefix="gw-chromium-") as profile:
+            cmd = [binary, *FLAGS, f"--user-data-dir={profile}", *args]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+                problem = f"exit {proc.returncode}: {proc.stderr[-500:]}"
+            except subprocess.TimeoutExpired:
+                problem = f"no result within {timeout:g} s"
+        if out.exists() and out.stat().st_size > 0:
+            return out
+        log.warning("Chromium did not write %s (attempt %d of %d, %s)", out.name, attempt, attempts, problem)
+    raise RuntimeError(f"Chromium did not write {out.name} after {attempts} attempts ({problem})")
 
 
 def print_pdf(html: Path, pdf: Path, timeout: float = 120) -> Path:

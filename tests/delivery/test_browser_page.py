@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -74,3 +75,22 @@ def test_page_text_and_pdf(page):
     assert data[:5] == b"%PDF-"
     sizes = {tuple(round(float(v)) for v in m) for m in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\]", data)}
     assert sizes == {(595, 842)}, sizes  # A4 in points
+
+
+def test_a_print_that_fails_still_publishes_the_list_and_says_why(tmp_path, monkeypatch):
+    """Chromium given no time to print: both attempts fail, the other files and the manifest still land."""
+    world = make_world()
+    week = world.weeks[-1]
+    fc, explain = forecasts_and_explainer(world, week)
+    config = RiskListConfig.load()
+    lists = build_risk_list(fc, world.grid, world.grid_week, week, config, explain=explain)
+    rules = ListRules(config.exploration_share, config.unlisted_weight, config.recency_weeks, "P≥0.5 高")
+    monkeypatch.setenv("GRIDWATCH_PDF_TIMEOUT_S", "0.001")
+    manifests = publish_week(lists, world.grid, tmp_path, rules, ("csv", "html", "pdf"))
+    assert len(manifests) == lists["district_code"].nunique() >= 2
+    for m in manifests:
+        names = sorted(f["name"] for f in m["files"])
+        assert not any(n.endswith(".pdf") for n in names), names
+        assert sum(n.endswith(".csv") for n in names) == lists["problem_type"].nunique()
+        assert "Chromium" in m["skipped"]["pdf"] and "2 attempts" in m["skipped"]["pdf"]
+        assert not list(Path(m["folder"]).glob("*.pdf"))
