@@ -12,8 +12,10 @@ from gridwatch.settings import get_settings
 from gridwatch.taxonomy import FORECAST_TYPES
 
 # The city's whole pipeline runs in the first test's setup: ~430 s alone, ~1,000 s on two workers beside the
-# standalone-cluster comparison (over the suite's 900 s per test).
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+# standalone-cluster comparison (over the suite's 900 s per test). On 2026-11-28/29 the same suite ran ~2.8x
+# slower, here and in CI (2,765 and 2,870 s), and this fixture passed 1,800 s: the timeout was cutting the
+# delivery step short, leaving one district's list. The limit is for a hung run, not a speed target.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 SOURCES = ("hotline", "police110", "video", "dust", "truck_gps", "cases")
 END = date(2026, 11, 22)  # a Sunday: week 2026-W47 is the last complete week
