@@ -56,7 +56,8 @@ lint: install
 # The default suite on two workers by file, the end-to-end run on a small simulated city included: 971–1,013 s on
 # 2 cores (2026-11-28; serially it took 1,190–1,386 s). With the standalone-cluster comparison as well it
 # passed in 1,432 s, too close to CI's 25 minutes to keep here: that has its own target. On 2026-11-28/29 the
-# same suite took 2,765 s in CI and 2,870 s here (every test ~2.8x slower): over 25 minutes, open work.
+# same suite took 2,765 s in CI and 2,870 s here (every test ~2.8x slower), and 2,596 s with the smaller
+# end-to-end city (3ac2f28): over 25 minutes, open work.
 # Slowest tests last.
 test: install system-deps lint
 	$(VENV)/bin/pytest -q -m "not cluster" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --timeout=900 --durations=25

@@ -11,15 +11,16 @@ import pytest
 from gridwatch.settings import get_settings
 from gridwatch.taxonomy import FORECAST_TYPES
 
-# The city's whole pipeline runs in the first test's setup: ~430 s alone on 2026-11-28, but ~1,800 s on
-# 2026-11-29 in the suite, when every test ran ~2.8x slower here and in CI; the 900 s per-test timeout cut the
-# delivery step short. The limit is for a hung run, not a speed target.
+# The city's whole pipeline runs in the first test's setup: ~430 s alone on 2026-11-28 (30 weeks), but
+# ~1,800 s in the suite on 2026-11-29, when every test ran ~2.8x slower here and in CI, and 1,167 s alone with
+# 24 weeks; the 900 s per-test timeout cut the delivery step short. The limit is for a hung run, not a speed
+# target.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 SOURCES = ("hotline", "police110", "video", "dust", "truck_gps", "cases")
 END = date(2026, 11, 22)  # a Sunday: week 2026-W47 is the last complete week
 TARGET_WEEK = "2026-W48"
-# The fewest weeks the backtest accepts with room to spare: 8 training + 6 tuning + 8 origins = 22.
+# The backtest needs 22 weeks (8 training + 6 tuning + 8 origins); two more for margin.
 CITY_WEEKS = 24
 
 
