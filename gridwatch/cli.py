@@ -63,7 +63,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return rc
     else:
         print(f"复用已有落地数据 / reusing landing files in {settings.landing} (--fresh to regenerate)")
-    args.layers, args.week = None, None
     return cmd_pipeline(args)
 
 
@@ -172,19 +171,23 @@ def build_parser() -> argparse.ArgumentParser:
     sim_args(sp)
     sp.set_defaults(func=cmd_simulate)
 
+    def run_args(sp):
+        """What a pipeline run takes, whether `pipeline` or `demo` starts it (demo runs every layer)."""
+        sp.add_argument("--week", default=None, help="target week of forecasts and lists, e.g. 2026-W48")
+        sp.add_argument("--no-summary", action="store_true")
+        sp.add_argument("--no-checks", action="store_true",
+                        help="leave the asset checks out (for a run verified another way, e.g. against a reference)")
+
     sp = sub.add_parser("pipeline", help="materialize bronze → silver → gold → ml → delivery")
     sp.add_argument("--layers", default=None, help="comma-separated subset, e.g. bronze,silver")
-    sp.add_argument("--week", default=None, help="target week of forecasts and lists, e.g. 2026-W48")
-    sp.add_argument("--no-summary", action="store_true")
-    sp.add_argument("--no-checks", action="store_true",
-                    help="leave the asset checks out (for a run verified another way, e.g. against a reference)")
+    run_args(sp)
     sp.set_defaults(func=cmd_pipeline)
 
     sp = sub.add_parser("demo", help="simulate (if needed) and run the whole pipeline")
     sim_args(sp)
     sp.add_argument("--fresh", action="store_true", help="regenerate the landing files")
-    sp.add_argument("--no-summary", action="store_true")
-    sp.set_defaults(func=cmd_demo)
+    run_args(sp)
+    sp.set_defaults(func=cmd_demo, layers=None)
 
     sp = sub.add_parser("audit", help="landed / bronze / silver / quarantined / merged per source and batch")
     sp.add_argument("--json", action="store_true")

@@ -60,6 +60,18 @@ def test_cli_knows_the_promised_commands():
         assert parser.parse_args([cmd] if cmd != "risk-list" else [cmd, "--week", "2026-W48"]).command == cmd
 
 
+def test_demo_parses_every_option_the_pipeline_run_reads():
+    """`make run` is `gridwatch demo`, which hands its arguments to the pipeline command's function."""
+    parser = build_parser()
+    demo = vars(parser.parse_args(["demo"]))
+    pipeline = vars(parser.parse_args(["pipeline"]))
+    missing = set(pipeline) - set(demo)
+    assert not missing, f"demo lacks {sorted(missing)}, which cmd_pipeline reads"
+    assert demo["layers"] is None and demo["week"] is None and demo["no_checks"] is False
+    args = parser.parse_args(["demo", "--weeks", "30", "--week", "2026-W48", "--no-checks"])
+    assert (args.weeks, args.week, args.no_checks) == (30, "2026-W48", True)
+
+
 def test_a_step_runs_its_assets_with_or_without_their_checks():
     import dagster as dg
 
