@@ -40,6 +40,7 @@ class BacktestConfig:
     tune: bool = True
     tune_weeks: int = 6               # weeks just before the first origin used for choosing
     tune_budget_s: float = 120.0
+    tune_trials: int | None = None    # at most this many candidates per type (None: as many as the budget allows)
     ks: tuple[float, ...] = (1, 5)
     block: int = 4                    # block length (weeks) of the bootstrap
     n_boot: int = 1000
@@ -156,7 +157,8 @@ def _choose_spec(panel: TypePanel, first_origin, cells, y_by_week, config) -> tu
     weeks = [w for w in panel.weeks if w < pd.Timestamp(first_origin)][-config.tune_weeks:]
     if len(weeks) < config.tune_weeks:
         return ModelSpec(config.variants[0]), pd.DataFrame()
-    return tune(panel, config.variants, weeks, cells, y_by_week, config.train_weeks, config.tune_budget_s)
+    return tune(panel, config.variants, weeks, cells, y_by_week, config.train_weeks, config.tune_budget_s,
+                config.tune_trials)
 
 
 def _model_methods(spec: ModelSpec, config: BacktestConfig) -> dict[str, ModelSpec]:

@@ -40,14 +40,20 @@ def evaluate_spec(panel: TypePanel, spec: ModelSpec, fit_week, eval_weeks: list,
 
 
 def tune(panel: TypePanel, variants: tuple[str, ...], tune_weeks: list, cells: np.ndarray, y_by_week: dict,
-         train_weeks: int | None, budget_s: float) -> tuple[ModelSpec, pd.DataFrame]:
-    """Best spec (objective and settings) on the tuning weeks by HR@5, near-ties by deviance; and the trial log."""
+         train_weeks: int | None, budget_s: float, max_trials: int | None = None) -> tuple[ModelSpec, pd.DataFrame]:
+    """Best spec (objective and settings) on the tuning weeks by HR@5, near-ties by deviance; and the trial log.
+
+    Candidates are tried in order until `max_trials` (None: all of them) or until `budget_s` has passed. A
+    trial count makes the choice the same on a fast and a slow machine; the time box caps what a very slow
+    machine spends.
+    """
     start = time.monotonic()
     fit_week = tune_weeks[0]
     trials = []
     for params, rounds in CANDIDATES:
         for variant in variants:
-            if trials and time.monotonic() - start > budget_s:
+            if trials and (time.monotonic() - start > budget_s
+                           or (max_trials is not None and len(trials) >= max_trials)):
                 break
             spec = ModelSpec(variant, dict(params), rounds)
             score = evaluate_spec(panel, spec, fit_week, tune_weeks, cells, y_by_week, train_weeks)

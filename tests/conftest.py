@@ -12,6 +12,8 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+# One LightGBM thread per process: the test workers (and the pipelines some tests start) share the cores.
+os.environ.setdefault("GRIDWATCH_LGB_THREADS", "1")
 
 # pytest-xdist runs the tests in workers whose __main__ has neither a spec nor a file. PySpark's Spark Connect
 # package (Great Expectations imports it) takes such a process for its own doctest run and calls

@@ -1,5 +1,7 @@
 """The rolling backtest on a small synthetic city whose true intensity is known."""
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,6 +124,48 @@ def test_tuning_prefers_the_calibrated_objective_on_a_near_tie(monkeypatch):
     spec, _ = tuning.tune(panel, ("poisson", "tweedie", "lambdarank"), [pd.Timestamp("2024-01-01")], None, {},
                           None, 1e9)
     assert spec.variant == "lambdarank"
+
+
+def test_tuning_stops_after_the_trial_count(monkeypatch):
+    """A trial count bounds the search whatever the time box: the first candidates in order, no more."""
+    from models import tuning
+
+    tried = []
+    monkeypatch.setattr(tuning, "evaluate_spec",
+                        lambda panel, spec, *a: tried.append((spec.variant, spec.rounds)) or {"hr@5": 0.4, "deviance": 0.1})
+    panel = TypePanel.from_frame(pd.DataFrame({"cell_id": [1], "week_start": [pd.Timestamp("2024-01-01")], "y": [0]}),
+                                 "stall")
+    variants = ("poisson", "tweedie", "lambdarank")
+    _, trials = tuning.tune(panel, variants, [pd.Timestamp("2024-01-01")], None, {}, None, 1e9, max_trials=4)
+    assert len(trials) == 4
+    assert [v for v, _ in tried] == ["poisson", "tweedie", "lambdarank", "poisson"]
+    assert trials["params"].iloc[3] == tuning.CANDIDATES[1][0]
+    tried.clear()
+    _, trials = tuning.tune(panel, variants, [pd.Timestamp("2024-01-01")], None, {}, None, 1e9)
+    assert len(trials) == len(tuning.CANDIDATES) * len(variants)
+
+
+@pytest.mark.parametrize("variant", ["poisson", "lambdarank"])
+def test_thread_count_does_not_change_the_model(monkeypatch, variant):
+    """lgb_threads follows GRIDWATCH_LGB_THREADS, and one or two threads grow the same trees."""
+    from models import forecaster
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3000, 4)).astype(np.float32)
+    y = rng.poisson(np.exp(0.8 * X[:, 0] - 0.5 * X[:, 1] - 1.0)).astype(float)
+    week = np.repeat(np.arange(6), 500)
+    names = ["lag_1", "roll_mean_4", "nbr1_lag1", "kde_150m_4w"]
+    preds = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("GRIDWATCH_LGB_THREADS", threads)
+        assert forecaster.lgb_threads() == int(threads)
+        model = fit_model("stall", X, y, None, week, names, ModelSpec(variant, rounds=40))
+        assert model.booster.params["num_threads"] == int(threads)
+        preds[threads] = model.score(X)
+    assert np.array_equal(preds["1"], preds["2"])
+    assert preds["1"].std() > 0  # a model that learned something, not a constant
+    monkeypatch.delenv("GRIDWATCH_LGB_THREADS")
+    assert forecaster.lgb_threads() == len(os.sched_getaffinity(0))
 
 
 @pytest.mark.parametrize("variant", ["poisson", "tweedie", "lambdarank"])
