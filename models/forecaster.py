@@ -48,7 +48,10 @@ def lgb_threads() -> int:
     """
     configured = os.environ.get("GRIDWATCH_LGB_THREADS", "").strip()
     if configured:
-        return max(1, int(configured))
+        if not configured.isdigit() or int(configured) < 1:
+            raise ValueError(f"GRIDWATCH_LGB_THREADS must be a whole number of threads, 1 or more; got {configured!r} "
+                             "(LightGBM 线程数须为正整数)")
+        return int(configured)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

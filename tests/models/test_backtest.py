@@ -166,6 +166,10 @@ def test_thread_count_does_not_change_the_model(monkeypatch, variant):
     assert preds["1"].std() > 0  # a model that learned something, not a constant
     monkeypatch.delenv("GRIDWATCH_LGB_THREADS")
     assert forecaster.lgb_threads() == len(os.sched_getaffinity(0))
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("GRIDWATCH_LGB_THREADS", bad)
+        with pytest.raises(ValueError, match="GRIDWATCH_LGB_THREADS"):
+            forecaster.lgb_threads()
 
 
 @pytest.mark.parametrize("variant", ["poisson", "tweedie", "lambdarank"])
