@@ -131,8 +131,12 @@ def test_tuning_stops_after_the_trial_count(monkeypatch):
     from models import tuning
 
     tried = []
-    monkeypatch.setattr(tuning, "evaluate_spec",
-                        lambda panel, spec, *a: tried.append((spec.variant, spec.rounds)) or {"hr@5": 0.4, "deviance": 0.1})
+
+    def evaluate(panel, spec, *args):
+        tried.append((spec.variant, spec.rounds))
+        return {"hr@5": 0.4, "deviance": 0.1}
+
+    monkeypatch.setattr(tuning, "evaluate_spec", evaluate)
     panel = TypePanel.from_frame(pd.DataFrame({"cell_id": [1], "week_start": [pd.Timestamp("2024-01-01")], "y": [0]}),
                                  "stall")
     variants = ("poisson", "tweedie", "lambdarank")
