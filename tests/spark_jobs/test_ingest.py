@@ -113,3 +113,15 @@ def test_late_file_for_an_old_day_lands_in_its_partition(spark, settings):
     by_day = bronze.groupby(bronze["_dt"].astype(str)).size().to_dict()
     assert by_day == {"2026-10-30": 3, "2026-11-02": 3}
     assert ingest_source(spark, settings, "police110").files == 0
+
+
+def test_ingest_metadata_gives_the_landing_days_as_a_range(spark, tmp_path):
+    settings = get_settings(tmp_path)
+    for day in (date(2026, 10, 30), DAY, date(2026, 10, 31)):
+        land_jsonl(settings.home, "police110", good("police110", 1, jjdbh=f"J-{day}"), day=day)
+    meta = ingest_source(spark, settings, "police110").metadata()
+    assert (meta["files"], meta["rows"]) == (3, 3)
+    assert (meta["days"], meta["first_day"], meta["last_day"]) == (3, "2026-10-30", DAY.isoformat())
+    assert "dates" not in meta
+    again = ingest_source(spark, settings, "police110").metadata()
+    assert (again["days"], again["first_day"], again["last_day"], again["skipped_files"]) == (0, None, None, 3)

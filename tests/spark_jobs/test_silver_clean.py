@@ -93,6 +93,8 @@ def test_hotline_has_no_caller_identity(hotline_run):
     text = " ".join(clean["content"].astype(str)) + " ".join(quar["raw"].astype(str))
     assert "13912345678" not in text and "张伟" not in text
     assert clean.set_index("order_no").loc["H1", "content"] == "某某反映门口有流动摊贩，回电[电话]"
+    # every quarantined row (rejected or duplicate) keeps its raw line, masked where the caller was
+    assert quar["raw"].str.contains("某某").all() and quar["raw"].str.contains(r"\[电话\]").all()
 
 
 @pytest.mark.parametrize("source,record,reason", [
