@@ -79,6 +79,19 @@ def test_spark_frame_is_validated_too(spark):
     assert {o.expectation for o in result.failed_errors} == {"ExpectCompoundColumnsToBeUnique"}
 
 
+def test_spark_frame_is_cached_only_while_it_is_validated(spark):
+    sdf = spark.createDataFrame(bronze_frame().assign(_line=[1, 1, 2]))
+    for below in (0, 10**9):  # GX's Spark engine, and the small-frame path through pandas
+        result = run_suite(sdf, "bronze_video", pandas_below=below)
+        assert result.rows == 3 and not result.success
+        # storageLevel asks the session's cache for this plan: GX's own cache of the frame is gone too
+        assert not sdf.is_cached and not sdf.storageLevel.useMemory and not sdf.storageLevel.useDisk
+    mine = sdf.persist()  # a frame the caller cached stays cached
+    assert not run_suite(mine, "bronze_video", pandas_below=0).success
+    assert mine.is_cached and mine.storageLevel.useMemory
+    mine.unpersist()
+
+
 def test_optional_checks_are_skipped_when_the_column_is_absent():
     checks = [Check("ExpectColumnValuesToNotBeNull", {"column": "cell_id"}, optional=True)]
     result = run_suite(pd.DataFrame({"a": [1]}), "adhoc", checks)
