@@ -58,19 +58,16 @@ def clean_source(spark: SparkSession, bronze_df: DataFrame, source: str, setting
     s = spec(source)
     city = city or load_city()
     raw_fields = sorted(c for c in bronze_df.columns if not c.startswith("_"))
-    # The quarantine keeps a record's raw text scrubbed of personal data. Scrubbing is four regular
-    # expressions over the whole line: done on every row it was 11 s of a 26 s parse of 3.6 million truck
-    # pings, for the few rows that are quarantined. With the raw line kept on the rows (bronze has one), the
-    # caller names are kept beside it and only quarantined rows are scrubbed; without one, the record's
-    # fields are serialised before typing changes them.
+    # The quarantine keeps a record's raw text, scrubbed of personal data. A Parquet feed (truck GPS) has no
+    # raw line, so its records keep their fields as JSON, taken here before typing changes them. Only
+    # quarantined rows are scrubbed, with the caller names kept beside the text until then (scrubbing every
+    # row: truck GPS silver over two years, 3.6 million pings, took 89.2 s; this way 82.7 s).
+    as_json = F.to_json(F.struct(*raw_fields))
     names = [n for n in s.pii_names if n in bronze_df.columns]
-    extra = {"_record_hash": record_hash(raw_fields)}
-    if "_raw" in bronze_df.columns:
-        extra |= {f"_pii_{i}": F.col(n) for i, n in enumerate(names)}
-        qraw = scrub_text(F.col("_raw"), *[F.col(f"_pii_{i}") for i in range(len(names))])
-    else:
-        extra["_qraw"] = scrub_text(F.to_json(F.struct(*raw_fields)), *[F.col(n) for n in names])
-        qraw = F.col("_qraw")
+    extra = {"_record_hash": record_hash(raw_fields),
+             "_qsrc": F.coalesce(F.col("_raw"), as_json) if "_raw" in bronze_df.columns else as_json,
+             **{f"_pii_{i}": F.col(n) for i, n in enumerate(names)}}
+    qraw = scrub_text(F.col("_qsrc"), *[F.col(f"_pii_{i}") for i in range(len(names))])
     df = bronze_df.withColumns(extra)
     df = s.typed(df, pseudonym_key(settings))
     checks = checks_for(s, F.col("_ingested_at"))

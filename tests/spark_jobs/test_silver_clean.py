@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -127,6 +128,18 @@ def test_source_rules(spark, home, source, record, reason):
         assert "13812345678" not in text and "13712345678" not in text
     else:
         assert clean.empty and list(quar["reason_code"]) == [reason]
+
+
+def test_record_without_a_raw_line_is_quarantined_with_its_fields(spark, home):
+    """Parquet feeds land no raw line (_raw is null): the quarantine keeps the record's fields as landed."""
+    from pyspark.sql import functions as F
+
+    rec = dict(plate_token="P9", ts=OK_TIME, lon="abc", lat=str(CENTRE[1]), speed="-1", sealed="1")
+    frame = bronze(spark, "truck_gps", [rec]).withColumn("_raw", F.lit(None).cast("string"))
+    clean, quar = clean_source(spark, frame, "truck_gps", get_settings(home), check_existing=False)
+    rows = quar.toPandas()
+    assert clean.count() == 0 and list(rows["reason_code"]) == ["unparseable_coordinates"]
+    assert json.loads(rows["raw"][0]) == rec
 
 
 def test_projected_input_by_epsg_code(spark, home):
