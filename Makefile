@@ -53,7 +53,7 @@ pipeline: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# The default suite on two workers by file, the end-to-end run on a small simulated city included: 749–787 s on
+# The default suite on two workers by file, the end-to-end run on a small simulated city included: 689–787 s on
 # 2 cores on 2026-12-04, 971–1,013 s on 2026-11-28 (serially it took 1,190–1,386 s then). With the
 # standalone-cluster comparison as well it passed in 1,432 s, too close to CI's 25 minutes to keep here: that
 # has its own target. On 2026-11-28/29 the
