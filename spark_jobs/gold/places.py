@@ -35,20 +35,24 @@ def place_features(cells: pd.DataFrame, places: pd.DataFrame, grid_crs: str, kin
     """cell_id + place_dist_<kind> (m, from the cell centre; empty without such a place) and place_n500_<kind>."""
     px, py = project_np(places["lon"].to_numpy(float), places["lat"].to_numpy(float), grid_crs)
     centres = np.column_stack([cells["x"].to_numpy(float), cells["y"].to_numpy(float)])
-    out = pd.DataFrame({"cell_id": cells["cell_id"].to_numpy("int64")})
     slugs = places["kind"].map(kind_slug).to_numpy()
+    out = pd.DataFrame({"cell_id": cells["cell_id"].to_numpy("int64")})
     for kind in kinds or sorted(set(slugs)):
         m = slugs == kind
-        if not m.any():
-            out[f"place_dist_{kind}"] = np.float32(np.nan)
-            out[f"place_n500_{kind}"] = np.float32(0)
-            continue
-        tree = cKDTree(np.column_stack([np.asarray(px)[m], np.asarray(py)[m]]))
-        dist, _ = tree.query(centres, k=1)
-        out[f"place_dist_{kind}"] = dist.astype(np.float32)
-        out[f"place_n500_{kind}"] = np.array([len(n) for n in tree.query_ball_point(centres, r=radius_m)],
-                                             dtype=np.float32)
+        dist, n500 = _kind_features(centres, np.asarray(px)[m], np.asarray(py)[m], radius_m)
+        out[f"place_dist_{kind}"], out[f"place_n500_{kind}"] = dist, n500
     return out
+
+
+def _kind_features(centres: np.ndarray, px: np.ndarray, py: np.ndarray,
+                   radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Distance to the nearest of these places and how many are within radius_m, per cell centre."""
+    if not len(px):
+        return np.full(len(centres), np.nan, np.float32), np.zeros(len(centres), np.float32)
+    tree = cKDTree(np.column_stack([px, py]))
+    dist, _ = tree.query(centres, k=1)
+    n = tree.query_ball_point(centres, r=radius_m, return_length=True)
+    return dist.astype(np.float32), np.asarray(n, dtype=np.float32)
 
 
 class PlaceFeatures(NamedTuple):
@@ -94,9 +98,16 @@ def place_features_by_week(cells: pd.DataFrame, places: pd.DataFrame, grid_crs: 
     Places without validity columns (or with empty ones) count in every week, so a static reference file
     gives one epoch; a market that opens later never shows in the weeks before it opened.
     """
-    kinds = sorted(set(places["kind"].map(kind_slug)))
+    slugs = places["kind"].map(kind_slug).to_numpy()
+    kinds = sorted(set(slugs))
+    px, py = project_np(places["lon"].to_numpy(float), places["lat"].to_numpy(float), grid_crs)
+    px, py = np.asarray(px), np.asarray(py)
+    centres = np.column_stack([cells["x"].to_numpy(float), cells["y"].to_numpy(float)])
     start = pd.to_datetime(places["valid_from"], errors="coerce") if "valid_from" in places else None
     end = pd.to_datetime(places["valid_to"], errors="coerce") if "valid_to" in places else None
+    # A new epoch usually changes one kind (a construction zone opens): each kind's columns are
+    # computed once per set of open places of that kind and reused by every epoch that has that set.
+    by_kind: dict[tuple[str, tuple], tuple[np.ndarray, np.ndarray]] = {}
     epochs: dict[tuple, int] = {}
     frames, mapping = [], []
     for w in weeks:
@@ -109,7 +120,13 @@ def place_features_by_week(cells: pd.DataFrame, places: pd.DataFrame, grid_crs: 
         key = tuple(np.flatnonzero(ok))
         if key not in epochs:
             epochs[key] = len(epochs)
-            frames.append(place_features(cells, places[ok], grid_crs, kinds).assign(place_epoch=epochs[key]))
+            frame = pd.DataFrame({"cell_id": cells["cell_id"].to_numpy("int64")})
+            for kind in kinds:
+                idx = np.flatnonzero(ok & (slugs == kind))
+                if (kind, tuple(idx)) not in by_kind:
+                    by_kind[kind, tuple(idx)] = _kind_features(centres, px[idx], py[idx], PLACE_RADIUS_M)
+                frame[f"place_dist_{kind}"], frame[f"place_n500_{kind}"] = by_kind[kind, tuple(idx)]
+            frames.append(frame.assign(place_epoch=epochs[key]))
         mapping.append((w, epochs[key]))
     return PlaceFeatures(pd.concat(frames, ignore_index=True),
                          pd.DataFrame(mapping, columns=["week_start", "place_epoch"]))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from spark_jobs.crs import project_np
-from spark_jobs.gold.places import place_features_by_week
+from spark_jobs.gold.places import place_features, place_features_by_week
 
 CRS = "EPSG:32649"
 WEEKS = [date(2026, 1, 5) + timedelta(weeks=i) for i in range(8)]
@@ -45,3 +45,20 @@ def test_runs_expand_to_the_week_by_week_values():
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
     school = want[want["week_start"] == WEEKS[-1]]["place_dist_school"]
     assert school.isna().all()                                  # the closed school no longer counts
+
+
+def test_every_epoch_matches_the_places_open_that_week():
+    places = pd.concat([_places(), pd.DataFrame({  # a second market opening and closing, a kind with none open
+        "place_id": ["m3", "h1"], "kind": ["market", "hospital"], "lon": [109.992, 109.998],
+        "lat": [39.811, 39.814], "valid_from": ["2026-02-02", "2027-01-04"], "valid_to": ["2026-02-16", None]})],
+        ignore_index=True)
+    pf = place_features_by_week(_cells(), places, CRS, WEEKS)
+    assert pf.week_epoch["place_epoch"].nunique() == 4  # m2 opens, m3 opens, m3 and s1 close together
+    for week, epoch in pf.week_epoch.itertuples(index=False):
+        ts = pd.Timestamp(week)
+        open_ = places[(pd.to_datetime(places["valid_from"]).isna() | (pd.to_datetime(places["valid_from"]) <= ts))
+                       & (pd.to_datetime(places["valid_to"]).isna() | (pd.to_datetime(places["valid_to"]) > ts))]
+        want = place_features(_cells(), open_, CRS, ["hospital", "market", "school"])
+        got = pf.per_epoch[pf.per_epoch["place_epoch"] == epoch].drop(columns="place_epoch").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want[got.columns])
+    assert pf.per_epoch["place_dist_hospital"].isna().all() and (pf.per_epoch["place_n500_hospital"] == 0).all()
