@@ -162,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def sim_args(sp):
         sp.add_argument("--seed", type=int, default=None, help="default: the simulator's published seed")
-        sp.add_argument("--weeks", type=int, default=None, help="default: 104")
-        sp.add_argument("--scale", type=float, default=None, help="volume factor (default 1.0)")
+        sp.add_argument("--weeks", type=int, default=None, help="default: 80")
+        sp.add_argument("--scale", type=float, default=None, help="volume factor (default 0.5)")
         sp.add_argument("--end", default=None, help="last simulated day (default: last Sunday)")
         sp.add_argument("--quiet", action="store_true")
 

@@ -1,7 +1,7 @@
 """Dagster's SQLite event log, writing a batch of events in one transaction per database.
 
 A run over a range of daily partitions records one planned and one materialization event per asset
-and day: a first load of two years' landing files is ~10,000 events. Dagster's SQLite event log
+and day: a first load of 80 weeks of daily landing files is ~7,000 events. Dagster's SQLite event log
 opens an engine, a connection and a transaction for every event (~5 ms each). Dagster already groups
 those events into batches and hands a batch to `store_event_batch` when DAGSTER_EVENT_BATCH_SIZE is
 set (gridwatch.instance sets it), but its SQLite storage stores them one by one. This storage keeps

@@ -15,7 +15,7 @@ run_coordinator:
   config:
     max_concurrent_runs: 1
 # Dagster's SQLite event log (same files, $DAGSTER_HOME/history/runs), storing a batch of events in
-# one transaction: a run over two years of daily partitions records ~10,000 events.
+# one transaction: a run over 80 weeks of daily partitions records ~7,000 events.
 event_log_storage:
   module: gridwatch.dagster_events
   class: BatchingSqliteEventLogStorage

@@ -13,8 +13,8 @@ from simulator.simulate import simulate
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="模拟默认城市 Simulate the default city (Ordos)")
-    ap.add_argument("--weeks", type=int, default=104)
-    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--weeks", type=int, default=SimConfig.weeks)
+    ap.add_argument("--scale", type=float, default=SimConfig.scale)
     ap.add_argument("--seed", type=int, default=SimConfig.seed)
     ap.add_argument("--fault-rate", type=float, default=SimConfig.fault_rate)
     ap.add_argument("--home", default=None)
