@@ -2,10 +2,10 @@
 
     .venv/bin/python benchmarks/dashboard_speed.py [--root /tmp/gridwatch-bench] [--sizes 1,10] [--repeats 5]
 
-Builds (once, then reuses) a lakehouse of the default city (Ordos unit grid, ~32,500 cells, 104 weeks,
-~1,100 incidents a week, 13 forecast weeks) and of a city ten times larger (the grid repeated at the
-table level, ten times the incidents), then drives the real app with streamlit's AppTest and prints
-medians in seconds:
+Builds (once, then reuses) a lakehouse on the default city's grid (Ordos unit grid, ~32,500 cells) as
+dense as the scale-1 city (104 weeks, ~1,100 incidents a week, 13 forecast weeks) and of a city ten times
+larger (the grid repeated at the table level, ten times the incidents), then drives the real app with
+streamlit's AppTest and prints medians in seconds:
 - cold: the page's first render after every cache is cleared (a fresh server process);
 - first: the page's first render in a new session (another analyst already opened the app);
 - change: a filter change to a value not seen before (a new week, type or level);

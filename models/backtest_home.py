@@ -20,7 +20,7 @@ from models.lakehouse_io import (
     read_truth,
     write_long_table,
 )
-from models.panel import read_type_panel
+from models.panel import read_type_panels
 from models.tracking import delta_versions, log_backtest
 from models.universe import cells_with_history
 
@@ -81,8 +81,7 @@ def load_inputs(settings, origins: int, config: BacktestConfig, last_week=None, 
         def rule(before):
             return np.intersect1d(cells_with_history(before), panel_cells)
     rate = neg_rate_for(len(panel_cells), config.train_weeks or len(panel_weeks))
-    panels = {t: read_type_panel(settings.table_path("gold", "features"), t, first_needed, score_from, rate)
-              for t in types}
+    panels = read_type_panels(settings.table_path("gold", "features"), types, first_needed, score_from, rate)
     truth = read_truth(settings, types, scored)
     return histories, panels, rule, coords if coords is not None else cell_coords(settings), truth, scored[-1]
 

@@ -8,6 +8,7 @@ training set shrinks by an order of magnitude. Rows of the weeks being scored ar
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,17 +89,27 @@ class TypePanel:
 def read_type_panel(path: str, problem_type: str, first_week=None, score_from=None, neg_rate: float = 0.1,
                     seed: int = 0, cells: np.ndarray | None = None) -> TypePanel:
     """Read gold/features for one type from Delta, keeping all rows from `score_from` on and a sample before."""
+    return read_type_panels(path, [problem_type], first_week, score_from, neg_rate, seed, cells)[problem_type]
+
+
+def read_type_panels(path: str, problem_types: Sequence[str], first_week=None, score_from=None,
+                     neg_rate: float = 0.1, seed: int = 0, cells: np.ndarray | None = None) -> dict[str, TypePanel]:
+    """read_type_panel for several types in one scan of gold/features (its files hold every type).
+
+    Each type's panel is the same, row for row, as reading that type alone.
+    """
     from deltalake import DeltaTable
 
+    types = list(dict.fromkeys(problem_types))
     dataset = DeltaTable(path).to_pyarrow_dataset()
-    flt = pc.field("problem_type") == problem_type
+    flt = pc.field("problem_type").isin(types)
     if first_week is not None:
         flt &= pc.field("week_start") >= pa.scalar(pd.Timestamp(first_week).date())
     features = [f.name for f in dataset.schema if f.name.startswith(FEATURE_PREFIXES)]
     columns = [c for c in KEY_COLUMNS if c in dataset.schema.names] + features
     score_from_ns = np.datetime64(pd.Timestamp(score_from), "ns") if score_from is not None else None
     keep_cells = pd.Index(np.asarray(cells, dtype="int64")) if cells is not None else None
-    parts = []
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in types}
     for batch in dataset.to_batches(columns=columns, filter=flt, batch_size=262_144):
         frame = batch.to_pandas()
         if frame.empty:
@@ -110,11 +121,15 @@ def read_type_panel(path: str, problem_type: str, first_week=None, score_from=No
             keep |= week >= score_from_ns
         if keep_cells is not None:
             keep &= frame["cell_id"].isin(keep_cells).to_numpy()
-        part = frame[keep]
-        num = [c for c in features if c in part.columns]
-        part = part.assign(**{c: part[c].astype(np.float32) for c in num})
-        parts.append(part)
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    panel = TypePanel.from_frame(frame, problem_type, neg_rate, seed, feature_columns(frame))
-    log.info("panel %s: %d rows kept, %d features", problem_type, len(panel.y), len(panel.features))
-    return panel
+        ptype = frame["problem_type"].to_numpy()
+        num = [c for c in features if c in frame.columns]
+        for t in types:
+            part = frame[keep & (ptype == t)]
+            if len(part):
+                parts[t].append(part.assign(**{c: part[c].astype(np.float32) for c in num}))
+    panels = {}
+    for t in types:
+        frame = pd.concat(parts[t], ignore_index=True) if parts[t] else pd.DataFrame(columns=columns)
+        panels[t] = TypePanel.from_frame(frame, t, neg_rate, seed, feature_columns(frame))
+        log.info("panel %s: %d rows kept, %d features", t, len(panels[t].y), len(panels[t].features))
+    return panels

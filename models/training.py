@@ -12,7 +12,7 @@ import pandas as pd
 from models import registry
 from models.forecaster import HotspotModel, ModelSpec, fit_model
 from models.lakehouse_io import delta_exists, read_delta
-from models.panel import read_type_panel
+from models.panel import read_type_panel, read_type_panels
 from models.summary import JSON_BASELINES
 from models.tracking import delta_versions
 
@@ -84,8 +84,9 @@ def train_for_home(settings, last_week, spec_by_type: dict[str, ModelSpec] | Non
     end = pd.Timestamp(last_week) + pd.Timedelta(days=7)  # training rows: weeks up to and including last_week
     first = end - pd.Timedelta(weeks=train_weeks) if train_weeks else None
     outcomes = []
+    panels = read_type_panels(features, types, first_week=first, score_from=None, neg_rate=0.1)
     for ptype in types:
-        panel = read_type_panel(features, ptype, first_week=first, score_from=None, neg_rate=0.1)
+        panel = panels.pop(ptype)
         rate = neg_rate_for(len(np.unique(panel.cell)), train_weeks or 52)
         if rate > 0.1:
             panel = read_type_panel(features, ptype, first_week=first, score_from=None, neg_rate=rate)
