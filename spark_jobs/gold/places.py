@@ -30,20 +30,6 @@ def read_places(path: str | Path) -> pd.DataFrame | None:
     return places.dropna(subset=["kind", "lon", "lat"])
 
 
-def place_features(cells: pd.DataFrame, places: pd.DataFrame, grid_crs: str, kinds: Sequence[str] | None = None,
-                   radius_m: float = PLACE_RADIUS_M) -> pd.DataFrame:
-    """cell_id + place_dist_<kind> (m, from the cell centre; empty without such a place) and place_n500_<kind>."""
-    px, py = project_np(places["lon"].to_numpy(float), places["lat"].to_numpy(float), grid_crs)
-    centres = np.column_stack([cells["x"].to_numpy(float), cells["y"].to_numpy(float)])
-    slugs = places["kind"].map(kind_slug).to_numpy()
-    out = pd.DataFrame({"cell_id": cells["cell_id"].to_numpy("int64")})
-    for kind in kinds or sorted(set(slugs)):
-        m = slugs == kind
-        dist, n500 = _kind_features(centres, np.asarray(px)[m], np.asarray(py)[m], radius_m)
-        out[f"place_dist_{kind}"], out[f"place_n500_{kind}"] = dist, n500
-    return out
-
-
 def _kind_features(centres: np.ndarray, px: np.ndarray, py: np.ndarray,
                    radius_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Distance to the nearest of these places and how many are within radius_m, per cell centre."""
