@@ -147,3 +147,23 @@ def session_for_command(master: str, app_name: str, shuffle_partitions: int | No
         yield spark
     finally:
         spark.stop()
+
+
+@contextmanager
+def sql_conf(spark: SparkSession, conf: dict[str, str]):
+    """Session SQL settings for the duration of a block (each restored, or unset, on exit).
+
+    A setting that shapes how a plan runs (e.g. how cached frames are stored) is read when the plan runs,
+    so the block must hold the actions too, not only the code that builds the frames.
+    """
+    before = {k: spark.conf.get(k, None) for k in conf}
+    for k, v in conf.items():
+        spark.conf.set(k, v)
+    try:
+        yield spark
+    finally:
+        for k, v in before.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)

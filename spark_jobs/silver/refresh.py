@@ -27,6 +27,7 @@ from spark_jobs.incidents import (
     type_reports,
 )
 from spark_jobs.quarantine import quarantine_path
+from spark_jobs.session import sql_conf
 from spark_jobs.silver.clean import clean_source
 from spark_jobs.silver.sources import spec
 from spark_jobs.silver.store import (
@@ -80,6 +81,13 @@ def read_bronze(spark: SparkSession, settings: Settings, source: str, days: list
     return spark.read.format("delta").load(path).where(F.col("_dt").cast("string").isin(days))
 
 
+# The cleaning caches its typed rows and their duplicate marks for the few actions of one step, then drops
+# them: storing those caches uncompressed costs memory for minutes and saves the compression of every value.
+# Two years of truck GPS (1.45 million fixes): 42 s -> 34 s for the step. Gold keeps the default: its
+# feature build was no faster without compression (121 s and 97 s against 120 s and 93 s).
+CLEANING_CONF = {"spark.sql.inMemoryColumnarStorage.compressed": "false"}
+
+
 def refresh_source(spark: SparkSession, settings: Settings, source: str, days: list[str],
                    city: City | None = None) -> SilverCounts:
     """Clean a source's bronze rows of some days into silver/<table> and silver/quarantine."""
@@ -88,25 +96,28 @@ def refresh_source(spark: SparkSession, settings: Settings, source: str, days: l
     if bronze is None:
         log.warning("bronze/%s does not exist yet; nothing to clean", source)
         return SilverCounts()
-    cleaned = clean_source(spark, bronze, source, settings, city=city, grid=unit_grid_df(spark, city), days=days)
-    clean, quarantine = cleaned.clean.persist(), cleaned.quarantine.persist()
-    try:
-        table = spec(source).table
-        counts = SilverCounts(rows_in=bronze.count(), rows_out=clean.count())
-        counts.quarantined = {r["reason_code"]: int(r["n"]) for r in
-                              quarantine.groupBy("reason_code").agg(F.count("*").alias("n")).collect()}
-        counts.merged_duplicates = counts.quarantined.get("duplicate_record", 0)
-        # The quarantine first: its rows are checked for duplicates against the silver table, so writing that
-        # table first would make Delta drop their cache and clean the whole batch again for the quarantine.
-        merge_quarantine(spark, quarantine, quarantine_path(settings), source, days)
-        if source == "cases":
-            _write_case_tables(spark, settings, clean, days)
-        else:
-            replace_days(spark, clean, settings.table_path("silver", table), days)
-    finally:
-        clean.unpersist()
-        quarantine.unpersist()
-        cleaned.release()
+    table = spec(source).table
+    with sql_conf(spark, CLEANING_CONF):
+        cleaned = clean_source(spark, bronze, source, settings, city=city, grid=unit_grid_df(spark, city),
+                               days=days)
+        clean, quarantine = cleaned.clean.persist(), cleaned.quarantine.persist()
+        try:
+            counts = SilverCounts(rows_in=bronze.count(), rows_out=clean.count())
+            counts.quarantined = {r["reason_code"]: int(r["n"]) for r in
+                                  quarantine.groupBy("reason_code").agg(F.count("*").alias("n")).collect()}
+            counts.merged_duplicates = counts.quarantined.get("duplicate_record", 0)
+            # The quarantine first: its rows are checked for duplicates against the silver table, so writing
+            # that table first would make Delta drop their cache and clean the whole batch again for the
+            # quarantine.
+            merge_quarantine(spark, quarantine, quarantine_path(settings), source, days)
+            if source == "cases":
+                _write_case_tables(spark, settings, clean, days)
+            else:
+                replace_days(spark, clean, settings.table_path("silver", table), days)
+        finally:
+            clean.unpersist()
+            quarantine.unpersist()
+            cleaned.release()
     log.info("silver/%s %s..%s: %s", table, days[0] if days else "-", days[-1] if days else "-",
              counts.as_metadata())
     return counts

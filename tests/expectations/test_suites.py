@@ -92,6 +92,19 @@ def test_spark_frame_is_cached_only_while_it_is_validated(spark):
     mine.unpersist()
 
 
+def test_spark_frame_schema_and_rows_are_both_checked(spark):
+    """The rows are validated on the columns the expectations name; the column set still sees every column."""
+    sdf = spark.createDataFrame(bronze_frame().assign(_line=[1, 1, 2], extra="x"))
+    for below in (0, 10**9):
+        result = run_suite(sdf, "bronze_video", pandas_below=below)
+        assert {o.expectation for o in result.failed_errors} == {"ExpectCompoundColumnsToBeUnique",
+                                                                 "ExpectTableColumnsToMatchSet"}
+        assert [o.expectation for o in result.outcomes] == [c.expectation for c in SUITES["bronze_video"]]
+        columns = next(o for o in result.outcomes if o.expectation == "ExpectTableColumnsToMatchSet")
+        assert "extra" in columns.observed and "_raw" in columns.observed
+        assert result.rows == 3
+
+
 def test_optional_checks_are_skipped_when_the_column_is_absent():
     checks = [Check("ExpectColumnValuesToNotBeNull", {"column": "cell_id"}, optional=True)]
     result = run_suite(pd.DataFrame({"a": [1]}), "adhoc", checks)

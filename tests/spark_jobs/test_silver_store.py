@@ -9,7 +9,7 @@ from delta.tables import DeltaTable
 
 from spark_jobs.quarantine import QUARANTINE_SCHEMA
 from spark_jobs.silver import store
-from spark_jobs.silver.store import merge_by_key, merge_quarantine, narrow_to_keys
+from spark_jobs.silver.store import merge_by_key, merge_quarantine, narrow_to_keys, read_other_days
 
 D1, D2 = date(2026, 9, 1), date(2026, 9, 2)
 
@@ -110,3 +110,10 @@ def test_narrow_to_keys_keeps_rows_whose_key_is_given(spark, monkeypatch):
     monkeypatch.setattr(store, "MAX_BROADCAST_KEYS", 1)
     assert sorted(r["v"] for r in narrow_to_keys(big, keys, ["k", "s"]).collect()) == [10, 13]
     assert narrow_to_keys(big, keys, ["k", "s"], optional=True) is big  # too many keys: no extra shuffle
+
+
+def test_other_days_are_read_and_none_when_there_are_none(spark, table, tmp_path):
+    assert sorted(r["k"] for r in read_other_days(spark, table, [D1.isoformat()]).collect()) == [3]
+    assert sorted(r["k"] for r in read_other_days(spark, table, []).collect()) == [1, 2, 3]
+    assert read_other_days(spark, table, [D1.isoformat(), D2.isoformat()]) is None  # a backfill of every day
+    assert read_other_days(spark, str(tmp_path / "absent"), [D1.isoformat()]) is None
