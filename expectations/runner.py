@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from expectations.suites import ERROR, SUITES, WARN, Check
+from expectations.suites import COLUMN_ARGS, ERROR, SUITES, WARN, Check
 
 log = logging.getLogger(__name__)
 PANDAS_BELOW = 200_000  # Spark frames smaller than this are validated in pandas (much faster for GX)
@@ -116,7 +116,6 @@ def _jsonable(v: Any) -> Any:
 # the rows are read for the columns the other expectations name and no more.
 SCHEMA_ONLY = frozenset({"ExpectTableColumnsToMatchSet", "ExpectTableColumnsToMatchOrderedList",
                          "ExpectTableColumnCountToEqual", "ExpectTableColumnCountToBeBetween"})
-_COLUMN_ARGS = ("column", "column_A", "column_B", "column_list")
 
 
 def run_suite(df: Any, suite_name: str, checks: list[Check] | None = None,
@@ -138,7 +137,7 @@ def run_suite(df: Any, suite_name: str, checks: list[Check] | None = None,
     schema = [c for c in checks if c.expectation in SCHEMA_ONLY]
     rows = [c for c in checks if c.expectation not in SCHEMA_ONLY]
     named = {k for c in rows for k in c.kwargs if "column" in k}
-    if df.is_cached or not named <= set(_COLUMN_ARGS):  # a check naming columns some other way sees them all
+    if df.is_cached or not named <= set(COLUMN_ARGS):  # a check naming columns some other way sees them all
         schema, rows, frame = [], checks, df
     else:
         used = {col for c in rows for col in c.columns}

@@ -15,6 +15,7 @@ ERROR, WARN = "error", "warn"
 REPORT_SOURCES = ["hotline", "police110", "video", "cases"]
 TIME_PREFIX = r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}"
 GRID_CODE = r"^\d{15}$"
+COLUMN_ARGS = ("column", "column_A", "column_B", "column_list")  # the arguments that name a check's columns
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Check:
     @property
     def columns(self) -> list[str]:
         k = self.kwargs
-        cols = [k[c] for c in ("column", "column_A", "column_B") if c in k]
+        cols = [k[c] for c in COLUMN_ARGS if c in k and c != "column_list"]
         return cols + list(k.get("column_list", []))
 
 
